@@ -1,0 +1,132 @@
+//! The SNS [`Alerter`]: `PublishBatch` to the alerts topic, per-entry failures reported.
+
+use aws_sdk_sns::Client;
+use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
+
+use super::message::{MAX_SNS_MESSAGE_BYTES, attributes, body, subject};
+use super::{Alert, AlertError, Alerter};
+use crate::retry::{describe, is_transient, is_transient_code};
+
+/// Entries per `PublishBatch` request
+/// (<https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html>).
+pub const MAX_BATCH_ENTRIES: usize = 10;
+
+/// Publishes alerts to one SNS topic.
+#[derive(Debug, Clone)]
+pub struct SnsAlerter {
+    client: Client,
+    topic_arn: String,
+}
+
+impl SnsAlerter {
+    /// An alerter for `topic_arn`.
+    pub fn new(client: Client, topic_arn: impl Into<String>) -> SnsAlerter {
+        SnsAlerter {
+            client,
+            topic_arn: topic_arn.into(),
+        }
+    }
+}
+
+fn entry(id: usize, alert: &Alert) -> Result<PublishBatchRequestEntry, AlertError> {
+    let invalid = |e: aws_smithy_types::error::operation::BuildError| AlertError {
+        message: e.to_string(),
+        transient: false,
+    };
+    let mut builder = PublishBatchRequestEntry::builder()
+        .id(id.to_string())
+        .subject(subject(alert))
+        .message(body(alert));
+    for (name, value) in attributes(alert) {
+        let value = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(value)
+            .build()
+            .map_err(invalid)?;
+        builder = builder.message_attributes(name, value);
+    }
+    builder.build().map_err(invalid)
+}
+
+fn entry_bytes(entry: &PublishBatchRequestEntry) -> usize {
+    entry.message().len()
+        + entry.subject().map_or(0, str::len)
+        + entry.message_attributes().map_or(0, |attrs| {
+            attrs
+                .iter()
+                .map(|(k, v)| k.len() + v.data_type().len() + v.string_value().map_or(0, str::len))
+                .sum()
+        })
+}
+
+impl Alerter for SnsAlerter {
+    async fn publish(&self, alerts: &[Alert]) -> Vec<Result<(), AlertError>> {
+        let mut results: Vec<Result<(), AlertError>> = vec![Ok(()); alerts.len()];
+        // Chunks of at most ten entries and 256 KiB in total.
+        let mut chunks: Vec<Vec<(usize, PublishBatchRequestEntry)>> = Vec::new();
+        let mut bytes = 0;
+        for (i, alert) in alerts.iter().enumerate() {
+            let entry = match entry(i, alert) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    results[i] = Err(e);
+                    continue;
+                }
+            };
+            let size = entry_bytes(&entry);
+            let full = chunks.last().is_none_or(|c| {
+                c.len() == MAX_BATCH_ENTRIES || bytes + size > MAX_SNS_MESSAGE_BYTES
+            });
+            if full {
+                chunks.push(Vec::new());
+                bytes = 0;
+            }
+            bytes += size;
+            chunks.last_mut().expect("just pushed").push((i, entry));
+        }
+        for chunk in chunks {
+            let indexes: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+            let sent = self
+                .client
+                .publish_batch()
+                .topic_arn(&self.topic_arn)
+                .set_publish_batch_request_entries(Some(
+                    chunk.into_iter().map(|(_, e)| e).collect(),
+                ))
+                .send()
+                .await;
+            match sent {
+                Ok(output) => {
+                    for failed in output.failed() {
+                        if let Some(i) = failed
+                            .id()
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|i| indexes.contains(i))
+                        {
+                            results[i] = Err(AlertError {
+                                message: format!(
+                                    "{}: {}",
+                                    failed.code(),
+                                    failed.message().unwrap_or("no message")
+                                ),
+                                transient: !failed.sender_fault()
+                                    || is_transient_code(failed.code()),
+                            });
+                        }
+                    }
+                }
+                Err(err) => {
+                    let error = AlertError {
+                        message: describe(&err),
+                        transient: is_transient(&err),
+                    };
+                    for i in indexes {
+                        results[i] = Err(error.clone());
+                    }
+                }
+            }
+        }
+        results
+    }
+}

@@ -1,0 +1,242 @@
+//! Configuration from the environment, validated once at cold start.
+//!
+//! | variable                   | default            | meaning                                              |
+//! |----------------------------|--------------------|------------------------------------------------------|
+//! | `INCIDENTS_TABLE`          | required           | DynamoDB table name                                  |
+//! | `ALERTS_TOPIC_ARN`         | required           | SNS topic for alerts                                 |
+//! | `SEVERITY_WARN`            | `LOW`              | severity of WARN lines (`NONE` ignores them)         |
+//! | `SEVERITY_ERROR`           | `MEDIUM`           | severity of ERROR lines                              |
+//! | `SEVERITY_FATAL`           | `CRITICAL`         | severity of FATAL/CRITICAL/PANIC lines               |
+//! | `SEVERITY_CRASH`           | `CRITICAL`         | panics, timeouts, out of memory, runtime exits       |
+//! | `CRITICAL_RATE_PER_MINUTE` | `100`              | events/minute of one fingerprint that make it CRITICAL (0: off) |
+//! | `ALERT_COOLDOWN_SECONDS`   | `900`              | minimum time between two alerts of a fingerprint     |
+//! | `QUIET_PERIOD_SECONDS`     | `3600`             | silence after which a fingerprint opens again        |
+//! | `ALERT_COUNT_THRESHOLDS`   | `100,1000,10000`   | counts since opening that escalate                   |
+//! | `INCIDENT_TTL_DAYS`        | `30`               | incident rows expire this long after the event       |
+//! | `MAX_DECOMPRESSED_BYTES`   | `8388608`          | cap on a decompressed payload                        |
+//! | `DEADLINE_MARGIN_MS`       | `2000`             | stop this long before the invocation deadline        |
+//! | `AWS_REGION`               | from the SDK chain | region of the console links                          |
+
+use crate::aggregate::AlertPolicy;
+use crate::classify::{DEFAULT_CRITICAL_RATE_PER_MINUTE, Rules, Severity, parse_rule};
+use crate::payload::DEFAULT_MAX_DECOMPRESSED_BYTES;
+
+/// Default `ALERT_COOLDOWN_SECONDS`.
+pub const DEFAULT_COOLDOWN_SECONDS: i64 = 15 * 60;
+/// Default `QUIET_PERIOD_SECONDS`.
+pub const DEFAULT_QUIET_PERIOD_SECONDS: i64 = 60 * 60;
+/// Default `ALERT_COUNT_THRESHOLDS`.
+pub const DEFAULT_COUNT_THRESHOLDS: [u64; 3] = [100, 1_000, 10_000];
+/// Default `INCIDENT_TTL_DAYS`.
+pub const DEFAULT_TTL_DAYS: i64 = 30;
+/// Default `DEADLINE_MARGIN_MS`.
+pub const DEFAULT_DEADLINE_MARGIN_MS: u64 = 2_000;
+
+/// Everything the handler needs besides its clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Classification rules.
+    pub rules: Rules,
+    /// Alerting knobs.
+    pub policy: AlertPolicy,
+    /// Incident rows expire this many days after their event.
+    pub ttl_days: i64,
+    /// Cap on a decompressed payload.
+    pub max_decompressed_bytes: usize,
+    /// Region for console links.
+    pub region: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            rules: Rules::default(),
+            policy: AlertPolicy {
+                cooldown_ms: DEFAULT_COOLDOWN_SECONDS * 1000,
+                quiet_period_ms: DEFAULT_QUIET_PERIOD_SECONDS * 1000,
+                count_thresholds: DEFAULT_COUNT_THRESHOLDS.to_vec(),
+            },
+            ttl_days: DEFAULT_TTL_DAYS,
+            max_decompressed_bytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+            region: "us-east-1".to_string(),
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `INCIDENTS_TABLE`.
+    pub table: String,
+    /// `ALERTS_TOPIC_ARN`.
+    pub topic_arn: String,
+    /// `DEADLINE_MARGIN_MS`.
+    pub deadline_margin_ms: u64,
+    /// The rest.
+    pub settings: Settings,
+}
+
+/// A variable is missing or malformed.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct ConfigError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong with it, and what is expected.
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str| {
+            get(name).ok_or_else(|| ConfigError {
+                name,
+                problem: "is not set; set it to the resource created by `provision up`".into(),
+            })
+        };
+        let number = |name: &'static str, default: i64| -> Result<i64, ConfigError> {
+            get(name).map_or(Ok(default), |v| {
+                v.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| ConfigError {
+                        name,
+                        problem: format!("{v:?} is not a non-negative integer"),
+                    })
+            })
+        };
+        let rule = |name: &'static str, default: Option<Severity>| {
+            get(name).map_or(Ok(default), |v| {
+                parse_rule(&v).map_err(|e| ConfigError {
+                    name,
+                    problem: e.to_string(),
+                })
+            })
+        };
+        let thresholds = match get("ALERT_COUNT_THRESHOLDS") {
+            None => DEFAULT_COUNT_THRESHOLDS.to_vec(),
+            Some(v) => {
+                let mut list = v
+                    .split(',')
+                    .map(|t| t.trim().parse::<u64>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| ConfigError {
+                        name: "ALERT_COUNT_THRESHOLDS",
+                        problem: format!("{v:?} is not a comma-separated list of counts"),
+                    })?;
+                list.sort_unstable();
+                list.dedup();
+                list
+            }
+        };
+        let defaults = Settings::default();
+        let crash = rule("SEVERITY_CRASH", Some(Severity::Critical))?.ok_or(ConfigError {
+            name: "SEVERITY_CRASH",
+            problem: "crashes cannot be ignored; use LOW, MEDIUM or CRITICAL".into(),
+        })?;
+        Ok(Config {
+            table: required("INCIDENTS_TABLE")?,
+            topic_arn: required("ALERTS_TOPIC_ARN")?,
+            deadline_margin_ms: number("DEADLINE_MARGIN_MS", DEFAULT_DEADLINE_MARGIN_MS as i64)?
+                as u64,
+            settings: Settings {
+                rules: Rules {
+                    warn: rule("SEVERITY_WARN", defaults.rules.warn)?,
+                    error: rule("SEVERITY_ERROR", defaults.rules.error)?,
+                    fatal: rule("SEVERITY_FATAL", defaults.rules.fatal)?,
+                    crash,
+                    critical_rate_per_minute: number(
+                        "CRITICAL_RATE_PER_MINUTE",
+                        DEFAULT_CRITICAL_RATE_PER_MINUTE as i64,
+                    )? as u64,
+                },
+                policy: AlertPolicy {
+                    cooldown_ms: number("ALERT_COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS)? * 1000,
+                    quiet_period_ms: number("QUIET_PERIOD_SECONDS", DEFAULT_QUIET_PERIOD_SECONDS)?
+                        * 1000,
+                    count_thresholds: thresholds,
+                },
+                ttl_days: number("INCIDENT_TTL_DAYS", DEFAULT_TTL_DAYS)?,
+                max_decompressed_bytes: number(
+                    "MAX_DECOMPRESSED_BYTES",
+                    DEFAULT_MAX_DECOMPRESSED_BYTES as i64,
+                )? as usize,
+                region: get("AWS_REGION")
+                    .or_else(|| get("AWS_DEFAULT_REGION"))
+                    .unwrap_or(defaults.region),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const REQUIRED: [(&str, &str); 2] = [
+        ("INCIDENTS_TABLE", "Incidents"),
+        (
+            "ALERTS_TOPIC_ARN",
+            "arn:aws:sns:us-east-1:123456789012:alerts",
+        ),
+    ];
+
+    #[test]
+    fn defaults() {
+        let c = config(&REQUIRED).unwrap();
+        assert_eq!(c.table, "Incidents");
+        assert_eq!(c.settings.rules, Rules::default());
+        assert_eq!(c.settings.policy.cooldown_ms, 900_000);
+        assert_eq!(c.settings.policy.count_thresholds, vec![100, 1000, 10000]);
+    }
+
+    #[test]
+    fn overrides() {
+        let mut vars = REQUIRED.to_vec();
+        vars.extend([
+            ("SEVERITY_WARN", "none"),
+            ("ALERT_COUNT_THRESHOLDS", "50, 5"),
+            ("ALERT_COOLDOWN_SECONDS", "0"),
+            ("AWS_REGION", "eu-west-1"),
+        ]);
+        let c = config(&vars).unwrap();
+        assert_eq!(c.settings.rules.warn, None);
+        assert_eq!(c.settings.policy.count_thresholds, vec![5, 50]);
+        assert_eq!(c.settings.policy.cooldown_ms, 0);
+        assert_eq!(c.settings.region, "eu-west-1");
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = config(&[]).unwrap_err();
+        assert_eq!(err.name, "INCIDENTS_TABLE");
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("ALERT_COOLDOWN_SECONDS", "soon"));
+        assert_eq!(config(&vars).unwrap_err().name, "ALERT_COOLDOWN_SECONDS");
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("SEVERITY_CRASH", "none"));
+        assert!(
+            config(&vars)
+                .unwrap_err()
+                .to_string()
+                .contains("SEVERITY_CRASH")
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! The invocation: payload -> incidents -> aggregates -> alerts, idempotently.
+//!
+//! Order matters for "never lose an error": aggregates are committed (with the batch token)
+//! before the incident rows are written, and alerts are recorded as pending before they are
+//! published. A retry after a failure at any step therefore finds the batch applied (its
+//! token), writes the rows still missing, and resends a pending alert; it never counts a
+//! batch twice. Bad input is counted, never an error; AWS errors fail the invocation so that
+//! Lambda retries it (see README).
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::aggregate::{self, batch_token};
+use crate::alert::{Alert, AlertError, Alerter};
+use crate::config::Settings;
+use crate::incident::{self, Incident};
+use crate::parse::parse_line;
+use crate::payload::{LogsPayload, decode_event};
+use crate::store::{Commit, IncidentStore, StoreError};
+
+/// Rounds of re-reading an aggregate after losing a commit race before giving up (and
+/// failing the invocation, to be retried).
+pub const MAX_COMMIT_ATTEMPTS: usize = 8;
+
+/// What one invocation did; logged as one JSON line and returned as the function's result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Payloads handled (1 per invocation; more in replay totals).
+    pub payloads: u64,
+    /// `CONTROL_MESSAGE`s skipped.
+    pub control_messages: u64,
+    /// Log events in the payloads.
+    pub events_seen: u64,
+    /// Events classified as incidents.
+    pub errors_found: u64,
+    /// Incident rows written.
+    pub incidents_written: u64,
+    /// Incidents already stored (redelivery) or repeated within the payload.
+    pub duplicates_skipped: u64,
+    /// Distinct fingerprints among the incidents.
+    pub fingerprints: u64,
+    /// Alerts published.
+    pub alerts_sent: u64,
+    /// Alerts held back by the cooldown.
+    pub alerts_suppressed: u64,
+    /// Payloads that could not be decoded plus lines that looked like JSON but were not.
+    pub parse_failures: u64,
+}
+
+impl Summary {
+    /// Adds another summary's counts to this one.
+    pub fn add(&mut self, other: &Summary) {
+        self.payloads += other.payloads;
+        self.control_messages += other.control_messages;
+        self.events_seen += other.events_seen;
+        self.errors_found += other.errors_found;
+        self.incidents_written += other.incidents_written;
+        self.duplicates_skipped += other.duplicates_skipped;
+        self.fingerprints += other.fingerprints;
+        self.alerts_sent += other.alerts_sent;
+        self.alerts_suppressed += other.alerts_suppressed;
+        self.parse_failures += other.parse_failures;
+    }
+
+    fn log(&self, outcome: &str) {
+        tracing::info!(
+            target: "analyzer_lambda::summary",
+            outcome,
+            payloads = self.payloads,
+            control_messages = self.control_messages,
+            events_seen = self.events_seen,
+            errors_found = self.errors_found,
+            incidents_written = self.incidents_written,
+            duplicates_skipped = self.duplicates_skipped,
+            fingerprints = self.fingerprints,
+            alerts_sent = self.alerts_sent,
+            alerts_suppressed = self.alerts_suppressed,
+            parse_failures = self.parse_failures,
+            "invocation summary"
+        );
+    }
+}
+
+/// Why an invocation fails (and is retried).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The incidents table failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Some alerts could not be published; they stay pending and go out on the retry.
+    #[error("{failed} alert(s) could not be published, first: {first}")]
+    Alerts {
+        /// How many.
+        failed: usize,
+        /// The first failure.
+        first: AlertError,
+    },
+    /// Too many concurrent writers on one fingerprint.
+    #[error("aggregate {0} kept changing under us; retry the invocation")]
+    Contention(String),
+    /// The invocation deadline came too close to start or finish the work.
+    #[error(
+        "stopped before the invocation deadline; the retry will finish (all writes are idempotent)"
+    )]
+    Deadline,
+}
+
+impl HandlerError {
+    /// Whether a retry is expected to succeed without anyone doing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HandlerError::Store(e) => e.transient,
+            HandlerError::Alerts { first, .. } => first.transient,
+            HandlerError::Contention(_) | HandlerError::Deadline => true,
+        }
+    }
+}
+
+/// The analyzer: generic over where incidents and alerts go.
+#[derive(Debug)]
+pub struct Analyzer<S, A> {
+    store: S,
+    alerter: A,
+    settings: Settings,
+}
+
+impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
+    /// An analyzer over a store and an alerter.
+    pub fn new(store: S, alerter: A, settings: Settings) -> Analyzer<S, A> {
+        Analyzer {
+            store,
+            alerter,
+            settings,
+        }
+    }
+
+    /// The store (tests inspect it).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The alerter (tests inspect it).
+    pub fn alerter(&self) -> &A {
+        &self.alerter
+    }
+
+    /// Handles a raw Lambda event, stopping with [`HandlerError::Deadline`] at `deadline`.
+    /// Logs the one-line summary either way.
+    pub async fn handle_event(
+        &self,
+        event: &serde_json::Value,
+        now_ms: i64,
+        deadline: Option<Instant>,
+    ) -> Result<Summary, HandlerError> {
+        let payload = match decode_event(event, self.settings.max_decompressed_bytes) {
+            Ok(payload) => payload,
+            Err(err) => {
+                tracing::warn!(kind = err.kind(), error = %err, "payload rejected");
+                let summary = Summary {
+                    payloads: 1,
+                    parse_failures: 1,
+                    ..Summary::default()
+                };
+                summary.log("rejected");
+                return Ok(summary);
+            }
+        };
+        let work = self.handle_payload(&payload, now_ms);
+        let result = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), work)
+                .await
+                .unwrap_or(Err(HandlerError::Deadline)),
+            None => work.await,
+        };
+        match &result {
+            Ok(summary) => summary.log("ok"),
+            Err(err) => {
+                tracing::error!(error = %err, transient = err.is_transient(), "invocation failed");
+                Summary {
+                    payloads: 1,
+                    events_seen: payload.log_events.len() as u64,
+                    ..Summary::default()
+                }
+                .log("error");
+            }
+        }
+        result
+    }
+
+    /// Handles a decoded payload (the replay path enters here).
+    pub async fn handle_payload(
+        &self,
+        payload: &LogsPayload,
+        now_ms: i64,
+    ) -> Result<Summary, HandlerError> {
+        let mut summary = Summary {
+            payloads: 1,
+            events_seen: payload.log_events.len() as u64,
+            ..Summary::default()
+        };
+        if payload.is_control() {
+            summary.control_messages = 1;
+            return Ok(summary);
+        }
+        let incidents = self.classify(payload, &mut summary);
+        summary.errors_found = incidents.len() as u64;
+
+        let ids: Vec<String> = incidents.iter().map(|i| i.incident_id.clone()).collect();
+        let existing = self.store.existing_incidents(&ids).await?;
+        let mut groups: BTreeMap<&str, Vec<&Incident>> = BTreeMap::new();
+        for incident in &incidents {
+            groups
+                .entry(&incident.fingerprint)
+                .or_default()
+                .push(incident);
+        }
+        summary.fingerprints = groups.len() as u64;
+        let fingerprints: Vec<String> = groups.keys().map(|f| f.to_string()).collect();
+        let mut aggregates = self.store.aggregates(&fingerprints).await?;
+
+        let mut alerts = Vec::new();
+        for (fingerprint, all) in &groups {
+            let token = batch_token(fingerprint, all.iter().map(|i| i.incident_id.as_str()));
+            let new: Vec<&Incident> = all
+                .iter()
+                .copied()
+                .filter(|i| !existing.contains(&i.incident_id))
+                .collect();
+            let prev = aggregates.remove(*fingerprint);
+            self.apply_batch(
+                fingerprint,
+                token,
+                &new,
+                prev,
+                now_ms,
+                &mut alerts,
+                &mut summary,
+            )
+            .await?;
+        }
+
+        let new: Vec<Incident> = incidents
+            .into_iter()
+            .filter(|i| !existing.contains(&i.incident_id))
+            .collect();
+        self.store.put_incidents(&new).await?;
+        summary.incidents_written = new.len() as u64;
+        summary.duplicates_skipped += existing.len() as u64;
+
+        self.send(&alerts, &mut summary).await?;
+        Ok(summary)
+    }
+
+    /// Parses and classifies, dropping events repeated within the payload.
+    fn classify(&self, payload: &LogsPayload, summary: &mut Summary) -> Vec<Incident> {
+        let mut seen = HashSet::new();
+        let mut incidents = Vec::new();
+        for event in &payload.log_events {
+            let line = parse_line(&event.message);
+            if line.malformed_json {
+                summary.parse_failures += 1;
+            }
+            let Some(severity) = self.settings.rules.classify(&line) else {
+                continue;
+            };
+            if !seen.insert(event.id.as_str()) {
+                summary.duplicates_skipped += 1;
+                continue;
+            }
+            incidents.push(incident::build(
+                payload,
+                event,
+                &line,
+                severity,
+                self.settings.ttl_days,
+            ));
+        }
+        incidents
+    }
+
+    #[allow(clippy::too_many_arguments)] // private step of handle_payload, all borrowed state
+    async fn apply_batch(
+        &self,
+        fingerprint: &str,
+        token: String,
+        new: &[&Incident],
+        mut prev: Option<aggregate::Aggregate>,
+        now_ms: i64,
+        alerts: &mut Vec<Alert>,
+        summary: &mut Summary,
+    ) -> Result<(), HandlerError> {
+        let batch = aggregate::batch(token.clone(), new);
+        for _ in 0..MAX_COMMIT_ATTEMPTS {
+            if let Some(p) = prev.as_ref().filter(|p| p.recent_batches.contains(&token)) {
+                // Applied by an earlier delivery; only an unconfirmed alert is left to do.
+                if let Some(pending) = p.pending_alert.as_ref().filter(|a| a.token == token) {
+                    alerts.push(Alert::new(
+                        p,
+                        pending.event_type,
+                        &token,
+                        &self.settings.region,
+                    ));
+                }
+                return Ok(());
+            }
+            let Some(batch) = &batch else {
+                // Every event was stored by another grouping of the same events (replay).
+                return Ok(());
+            };
+            let outcome = aggregate::apply(
+                prev.as_ref(),
+                batch,
+                &self.settings.rules,
+                &self.settings.policy,
+                now_ms,
+            );
+            match self
+                .store
+                .commit_aggregate(prev.as_ref(), &outcome.next, batch.new_count)
+                .await?
+            {
+                Commit::Done => {
+                    if let Some(event_type) = outcome.alert {
+                        alerts.push(Alert::new(
+                            &outcome.next,
+                            event_type,
+                            &token,
+                            &self.settings.region,
+                        ));
+                    }
+                    summary.alerts_suppressed += u64::from(outcome.suppressed);
+                    return Ok(());
+                }
+                Commit::Conflict => {
+                    prev = self
+                        .store
+                        .aggregates(&[fingerprint.to_string()])
+                        .await?
+                        .remove(fingerprint);
+                }
+            }
+        }
+        Err(HandlerError::Contention(fingerprint.to_string()))
+    }
+
+    async fn send(&self, alerts: &[Alert], summary: &mut Summary) -> Result<(), HandlerError> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let results = self.alerter.publish(alerts).await;
+        let mut failures = Vec::new();
+        for (alert, result) in alerts.iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    summary.alerts_sent += 1;
+                    self.store
+                        .clear_pending_alert(&alert.fingerprint, &alert.token)
+                        .await?;
+                }
+                Err(err) => failures.push(err),
+            }
+        }
+        match failures.into_iter().next() {
+            None => Ok(()),
+            Some(first) => Err(HandlerError::Alerts {
+                failed: alerts.len() - summary.alerts_sent as usize,
+                first,
+            }),
+        }
+    }
+}

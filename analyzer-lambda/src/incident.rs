@@ -1,0 +1,176 @@
+//! One incident row per error event, built deterministically from the event, so that a
+//! redelivered payload produces byte-identical rows with the same ids.
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::classify::Severity;
+use crate::fingerprint::{fingerprint, parameterize};
+use crate::parse::ParsedLine;
+use crate::payload::{LogEvent, LogsPayload};
+
+/// Messages are stored up to this many bytes: DynamoDB items are limited to 400 KB
+/// (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html>)
+/// and a CloudWatch event can be 256 KB; the head of a message is what a reader needs.
+pub const MAX_STORED_MESSAGE_BYTES: usize = 4 * 1024;
+
+/// One error event as stored in the `Incidents` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    /// Deterministic: see [`incident_id`].
+    pub incident_id: String,
+    /// The emitting service (from the line, else from the log group name).
+    pub service: String,
+    /// The message, cut to [`MAX_STORED_MESSAGE_BYTES`].
+    pub message: String,
+    /// The normalized level (`WARN`, `ERROR`, `FATAL`).
+    pub level: String,
+    /// When CloudWatch says the event happened, RFC 3339 UTC with milliseconds.
+    pub timestamp: String,
+    /// The same instant in milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// `LOW`, `MEDIUM` or `CRITICAL`.
+    pub severity: Severity,
+    /// The group this event belongs to.
+    pub fingerprint: String,
+    /// The parameterized message the fingerprint was computed from.
+    pub pattern: String,
+    /// The error type, when the line names one.
+    pub error_type: Option<String>,
+    /// A trace id to follow.
+    pub trace_id: Option<String>,
+    /// Source log group.
+    pub log_group: String,
+    /// Source log stream.
+    pub log_stream: String,
+    /// CloudWatch's event id.
+    pub event_id: String,
+    /// Expiry, seconds since the epoch (DynamoDB TTL), counted from the event's time so that
+    /// the row stays deterministic.
+    pub ttl: i64,
+}
+
+/// `incident_id` of an event: 32 hex characters of SHA-256 over the log group and the
+/// CloudWatch event id. The log group is included because event ids are only documented as
+/// unique within a log group's stream of events.
+pub fn incident_id(log_group: &str, event_id: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(log_group.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(event_id.as_bytes());
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// The service a log group stands for when the line does not say: `/aws/lambda/orders` ->
+/// `orders`, `/ecs/orders-api` -> `orders-api`.
+pub fn service_from_log_group(log_group: &str) -> String {
+    log_group
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(log_group)
+        .to_string()
+}
+
+/// RFC 3339 with milliseconds for an epoch-milliseconds timestamp.
+pub fn format_millis(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Cuts a string to at most `max` bytes on a character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Builds the row for one classified event.
+pub fn build(
+    payload: &LogsPayload,
+    event: &LogEvent,
+    line: &ParsedLine,
+    severity: Severity,
+    ttl_days: i64,
+) -> Incident {
+    let service = line
+        .service
+        .clone()
+        .unwrap_or_else(|| service_from_log_group(&payload.log_group));
+    let pattern = parameterize(&line.message);
+    let error_type = line.error_type.clone().or_else(|| {
+        (line.kind != crate::parse::EventKind::Log).then(|| line.kind.as_str().to_string())
+    });
+    let level = line.level.map_or("ERROR", |l| l.as_str()).to_string();
+    Incident {
+        incident_id: incident_id(&payload.log_group, &event.id),
+        fingerprint: fingerprint(&service, error_type.as_deref(), &pattern),
+        service,
+        message: truncate(&line.message, MAX_STORED_MESSAGE_BYTES).to_string(),
+        level,
+        timestamp: format_millis(event.timestamp),
+        timestamp_ms: event.timestamp,
+        severity,
+        pattern,
+        error_type,
+        trace_id: line.trace_id.clone(),
+        log_group: payload.log_group.clone(),
+        log_stream: payload.log_stream.clone(),
+        event_id: event.id.clone(),
+        ttl: event.timestamp.div_euclid(1000) + ttl_days * 86_400,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_line;
+    use crate::payload::DATA_MESSAGE;
+
+    fn payload() -> LogsPayload {
+        LogsPayload {
+            owner: "1".into(),
+            log_group: "/aws/lambda/orders".into(),
+            log_stream: "2026/11/24/[$LATEST]abc".into(),
+            subscription_filters: vec![],
+            message_type: DATA_MESSAGE.into(),
+            log_events: vec![],
+        }
+    }
+
+    #[test]
+    fn rows_are_deterministic() {
+        let event = LogEvent {
+            id: "3719".into(),
+            timestamp: 1_795_000_000_123,
+            message: "ERROR order 42 failed".into(),
+        };
+        let line = parse_line(&event.message);
+        let a = build(&payload(), &event, &line, Severity::Medium, 30);
+        let b = build(&payload(), &event, &line, Severity::Medium, 30);
+        assert_eq!(a, b);
+        assert_eq!(a.service, "orders");
+        assert_eq!(a.level, "ERROR");
+        assert_eq!(a.pattern, "ERROR order <num> failed");
+        assert_eq!(a.ttl, 1_795_000_000 + 30 * 86_400);
+        assert_eq!(a.timestamp, "2026-11-18T11:06:40.123Z");
+        assert_ne!(a.incident_id, incident_id("/other", "3719"));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(service_from_log_group("/ecs/orders-api"), "orders-api");
+        assert_eq!(service_from_log_group("plain"), "plain");
+        assert_eq!(truncate("héllo", 2), "h");
+        assert_eq!(truncate("abc", 10), "abc");
+    }
+}

@@ -1,0 +1,150 @@
+//! Command line: subcommands and options (flags with an environment fallback).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::desired::{DEFAULT_MEMORY_MB, DEFAULT_PREFIX, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEOUT_SECS};
+
+/// Plan, create and remove the logpipe pipeline (IAM role, DynamoDB table, SNS topic, SQS
+/// dead-letter queue, analyzer Lambda, log groups, subscription filters, dashboard).
+///
+/// Exit codes: 0 success (for `plan`: nothing to do), 1 an AWS call or the build failed,
+/// 2 invalid usage, 3 refused (the plan is blocked; nothing was changed), 4 `plan` found changes.
+#[derive(Debug, Parser)]
+#[command(name = "provision", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Name prefix of every resource, so several stacks can coexist in one account.
+    #[arg(long, env = "LOGPIPE_PREFIX", default_value = DEFAULT_PREFIX, global = true)]
+    pub prefix: String,
+    /// AWS region (overrides AWS_REGION / the profile's region).
+    #[arg(long, env = "LOGPIPE_REGION", global = true)]
+    pub region: Option<String>,
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Application log group to subscribe (repeatable; comma-separated in the environment).
+    #[arg(long = "log-group", env = "LOGPIPE_LOG_GROUPS", value_delimiter = ',', global = true)]
+    pub log_groups: Vec<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the desired resources with what exists and print the steps; changes nothing.
+    Plan(StackArgs),
+    /// Apply the plan, printing each step as it runs. Running it again finds nothing to do.
+    Up(StackArgs),
+    /// Remove what this tool created (by tag and name); anything else is left untouched.
+    Down,
+    /// Show what exists, in a table.
+    Status,
+}
+
+/// Settings of the stack, used by `plan` and `up`.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    /// E-mail address to send alerts to (repeatable).
+    #[arg(long = "alert-email", env = "LOGPIPE_ALERT_EMAILS", value_delimiter = ',')]
+    pub alert_emails: Vec<String>,
+    /// SQS queue ARN to send alerts to (repeatable).
+    #[arg(long = "alert-sqs", env = "LOGPIPE_ALERT_SQS", value_delimiter = ',')]
+    pub alert_sqs: Vec<String>,
+    /// HTTPS endpoint to send alerts to (repeatable).
+    #[arg(long = "alert-https", env = "LOGPIPE_ALERT_HTTPS", value_delimiter = ',')]
+    pub alert_https: Vec<String>,
+    /// Only deliver alerts of these incident severities (LOW, MEDIUM, CRITICAL; repeatable).
+    /// Without it every alert is delivered.
+    #[arg(long = "alert-severity", env = "LOGPIPE_ALERT_SEVERITIES", value_delimiter = ',')]
+    pub alert_severities: Vec<String>,
+    /// Retention of the log groups this tool creates, in days (a value CloudWatch accepts).
+    #[arg(long, env = "LOGPIPE_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
+    pub retention_days: i32,
+    /// Subscription filter pattern (default: JSON records whose level is ERROR, FATAL or
+    /// CRITICAL, in upper, lower or title case).
+    #[arg(long, env = "LOGPIPE_FILTER_PATTERN")]
+    pub filter_pattern: Option<String>,
+    /// Prebuilt Lambda zip holding `bootstrap`; without it the analyzer is built.
+    #[arg(long, env = "LOGPIPE_LAMBDA_ZIP")]
+    pub lambda_zip: Option<PathBuf>,
+    /// CPU architecture of the analyzer.
+    #[arg(long, env = "LOGPIPE_ARCHITECTURE", value_enum, default_value_t = Architecture::X86_64)]
+    pub architecture: Architecture,
+    /// Analyzer memory, in MB.
+    #[arg(long, env = "LOGPIPE_MEMORY_MB", default_value_t = DEFAULT_MEMORY_MB)]
+    pub memory_mb: i32,
+    /// Analyzer timeout, in seconds.
+    #[arg(long, env = "LOGPIPE_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
+    pub timeout_secs: i32,
+}
+
+/// Lambda architectures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+pub enum Architecture {
+    /// `x86_64`
+    #[value(name = "x86_64")]
+    X86_64,
+    /// `arm64` (Graviton)
+    #[value(name = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust target triple, pinned to AL2023's glibc 2.34 for `cargo zigbuild`.
+    pub fn zigbuild_target(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64-unknown-linux-gnu.2.34",
+            Architecture::Arm64 => "aarch64-unknown-linux-gnu.2.34",
+        }
+    }
+
+    /// The target triple without the glibc suffix (the folder cargo writes to).
+    pub fn target_dir_name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64-unknown-linux-gnu",
+            Architecture::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn repeated_options_accumulate() {
+        let cli = Cli::try_parse_from([
+            "provision", "plan", "--log-group", "a", "--log-group", "b", "--alert-email",
+            "x@example.com", "--prefix", "p1",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.log_groups, ["a", "b"]);
+        assert_eq!(cli.global.prefix, "p1");
+        let Command::Plan(args) = cli.command else { panic!("plan expected") };
+        assert_eq!(args.alert_emails, ["x@example.com"]);
+        assert_eq!(args.retention_days, DEFAULT_RETENTION_DAYS);
+    }
+}

@@ -1,0 +1,92 @@
+//! AWS errors as users should read them: which resource, what AWS said, what to do next.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// What to do about an error code AWS returned (pure, so it can be tested without AWS).
+pub fn hint(code: Option<&str>) -> &'static str {
+    match code.unwrap_or_default() {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
+            "the credentials in use lack this permission: grant it to them, or run with a profile \
+             that has it (AWS_PROFILE=...)"
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
+        | "InvalidSignatureException" | "SignatureDoesNotMatch" => {
+            "the credentials are invalid or expired: refresh them (e.g. `aws sso login`) and run again"
+        }
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
+            "AWS is throttling requests: wait a minute and run again; finished steps are not repeated"
+        }
+        "ResourceConflictException" | "ResourceInUseException" | "OperationAbortedException" => {
+            "the resource is busy with a previous change: wait a minute and run again"
+        }
+        "LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException" => {
+            "an account or resource quota is reached: free some capacity or ask for a quota \
+             increase, then run again"
+        }
+        "InvalidParameterValueException" | "InvalidParameterException" | "ValidationException"
+        | "ValidationError" | "MalformedPolicyDocument" => {
+            "AWS rejected a value: check the options given to provision; if they look right, this \
+             is a bug in provision"
+        }
+        _ => "fix the cause above and run again: finished steps are not repeated",
+    }
+}
+
+/// Wraps an SDK error with the resource it concerns and a hint.
+pub fn aws<E, R>(err: SdkError<E, R>, doing: impl std::fmt::Display) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let message = match (&err, err.code()) {
+        (_, Some(code)) => format!("{code}: {}", err.message().unwrap_or("no message")),
+        (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), None) => {
+            return anyhow::anyhow!(
+                "{doing}: could not reach AWS ({}). Check the network, the region and \
+                 AWS_ENDPOINT_URL, then run again",
+                DisplayErrorContext(&err)
+            );
+        }
+        (_, None) => DisplayErrorContext(&err).to_string(),
+    };
+    anyhow::anyhow!("{doing}: {message}. What to do: {}", hint(err.code()))
+}
+
+/// Whether an SDK error is the service saying the resource does not exist.
+pub fn is_missing<E, R>(err: &SdkError<E, R>, missing: impl Fn(&E) -> bool) -> bool {
+    err.as_service_error().is_some_and(missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_lambda::operation::create_function::CreateFunctionError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service_error(code: &str, message: &str) -> SdkError<CreateFunctionError, Response> {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        SdkError::service_error(
+            CreateFunctionError::generic(meta),
+            Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn errors_name_the_resource_and_the_remedy() {
+        let err = aws(service_error("AccessDeniedException", "no lambda:CreateFunction"), "creating Lambda function logpipe-analyzer");
+        let text = err.to_string();
+        assert!(text.starts_with("creating Lambda function logpipe-analyzer: AccessDeniedException: no lambda:CreateFunction."), "{text}");
+        assert!(text.contains("AWS_PROFILE"), "{text}");
+    }
+
+    #[test]
+    fn every_code_gets_some_advice() {
+        assert!(hint(Some("ExpiredToken")).contains("refresh"));
+        assert!(hint(Some("ResourceConflictException")).contains("wait"));
+        assert!(hint(None).contains("run again"));
+    }
+}

@@ -1,0 +1,200 @@
+//! `provision`: plan, create and remove the logpipe pipeline's AWS resources.
+//!
+//! `plan` computes a [`step::Plan`] from the desired state (options) and the current state
+//! (read from AWS) and prints it; `up` applies it step by step; `down` plans and applies the
+//! removal of what this tool created; `status` lists what exists. See the crate README.
+//!
+//! Exit codes: 0 success (`plan`: nothing to do), 1 failure (an AWS call, the build, ...),
+//! 2 invalid usage, 3 refused (blocked plan; nothing changed), 4 `plan` found changes to make.
+
+mod apply;
+mod apply_lambda;
+mod apply_sns;
+mod apply_table;
+mod aws;
+mod cli;
+mod current;
+mod dashboard;
+mod desired;
+mod errors;
+mod names;
+mod package;
+mod pattern;
+mod plan;
+mod policy;
+mod state;
+mod status;
+mod step;
+mod teardown;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use aws_config::Region;
+use clap::Parser;
+use serde_json::json;
+
+use crate::apply::Target;
+use crate::cli::{Cli, Command, Global, StackArgs};
+use crate::desired::{Desired, Settings, Subscriber};
+use crate::names::{Location, Names};
+use crate::step::Plan;
+
+/// Everything went well (`plan`: nothing to do).
+const EXIT_OK: u8 = 0;
+/// An AWS call, the build or another operation failed.
+const EXIT_FAILED: u8 = 1;
+/// Invalid options (the code clap uses for usage errors).
+const EXIT_USAGE: u8 = 2;
+/// The plan is blocked by a refusal; nothing was changed.
+const EXIT_REFUSED: u8 = 3;
+/// `plan` found changes to make.
+const EXIT_CHANGES: u8 = 4;
+
+/// An error that maps to [`EXIT_USAGE`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let usage = e.downcast_ref::<Usage>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILED })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8> {
+    let g = &cli.global;
+    desired::validate_prefix(&g.prefix).map_err(|e| Usage(e.to_string()))?;
+    let mut loader = logpipe_aws::config_loader();
+    if let Some(region) = &g.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let config = loader.load().await;
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| Usage("no AWS region: pass --region or set AWS_REGION".into()))?;
+    let identity = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| errors::aws(e, "identifying the AWS account (sts:GetCallerIdentity)"))?;
+    let account = identity.account().context("GetCallerIdentity returned no account")?;
+    let names = Names::new(&g.prefix, Location::new(&region, account));
+    let clients = aws::Clients::new(&config);
+    eprintln!("stack {:?} in account {account}, region {region}", g.prefix);
+
+    match &cli.command {
+        Command::Plan(args) | Command::Up(args) => {
+            let desired = desired_state(names.clone(), g, args)?;
+            let current = current::read(&clients, &names, &desired.app_log_groups).await?;
+            let plan = plan::plan_up(&desired, &current);
+            if matches!(cli.command, Command::Plan(_)) {
+                print(g, &plan, &plan)?;
+                return Ok(if plan.is_refused() {
+                    EXIT_REFUSED
+                } else if plan.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_CHANGES
+                });
+            }
+            let zip = desired_zip(args, &desired)?;
+            execute(&clients, Target { names: &names, up: Some((&desired, &zip)) }, g, &plan).await
+        }
+        Command::Down => {
+            let current = current::read(&clients, &names, &g.log_groups).await?;
+            let plan = teardown::plan_down(&names, &current);
+            execute(&clients, Target { names: &names, up: None }, g, &plan).await
+        }
+        Command::Status => {
+            let current = current::read(&clients, &names, &g.log_groups).await?;
+            let status = status::status(&names, &current);
+            print(g, &status, &status)?;
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// The zip that [`desired_state`] hashed (kept in a static: it is built once per run).
+static ZIP: std::sync::OnceLock<package::LambdaZip> = std::sync::OnceLock::new();
+
+fn desired_zip(_args: &StackArgs, desired: &Desired) -> Result<package::LambdaZip> {
+    let zip = ZIP.get().cloned().context("internal error: the Lambda zip was not prepared")?;
+    debug_assert_eq!(zip.sha256, desired.function.code_sha256);
+    Ok(zip)
+}
+
+/// Validates the options, prepares the Lambda zip and computes the desired state.
+fn desired_state(names: Names, g: &Global, args: &StackArgs) -> Result<Desired> {
+    let subscribers = [("email", &args.alert_emails), ("sqs", &args.alert_sqs), ("https", &args.alert_https)]
+        .into_iter()
+        .flat_map(|(protocol, endpoints)| {
+            endpoints.iter().map(move |e| Subscriber { protocol: protocol.into(), endpoint: e.clone() })
+        })
+        .collect();
+    let mut settings = Settings {
+        log_groups: g.log_groups.clone(),
+        subscribers,
+        alert_severities: args.alert_severities.iter().map(|s| s.to_ascii_uppercase()).collect(),
+        retention_days: args.retention_days,
+        filter_pattern: args.filter_pattern.clone().unwrap_or_else(pattern::error_filter_pattern),
+        memory_mb: args.memory_mb,
+        timeout_secs: args.timeout_secs,
+        architecture: args.architecture,
+        code_sha256: String::new(),
+    };
+    desired::validate(&names, &settings).map_err(|e| Usage(e.to_string()))?;
+    let zip = match &args.lambda_zip {
+        Some(path) => package::load(path)?,
+        None => package::build(&package::workspace_dir(), args.architecture)?,
+    };
+    settings.code_sha256 = zip.sha256.clone();
+    let _ = ZIP.set(zip);
+    Ok(Desired::new(names, &settings))
+}
+
+/// Prints `value` as JSON or as text on stdout.
+fn print<T: serde::Serialize, D: std::fmt::Display>(g: &Global, value: &T, text: &D) -> Result<()> {
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}
+
+/// Applies `plan` step by step, progress on stderr, result on stdout.
+async fn execute(clients: &aws::Clients, target: Target<'_>, g: &Global, plan: &Plan) -> Result<u8> {
+    if plan.is_refused() {
+        print(g, &json!({ "result": "refused", "plan": plan }), plan)?;
+        return Ok(EXIT_REFUSED);
+    }
+    if !g.json {
+        eprint!("{plan}");
+    }
+    let total = plan.steps.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        eprintln!("[{}/{total}] {step}", i + 1);
+        let started = Instant::now();
+        apply::run(clients, target, &step.op).await.with_context(|| {
+            format!("step {} of {total} failed; the {} before it were applied, run again to resume", i + 1, i)
+        })?;
+        eprintln!("        done in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let summary = if total == 0 {
+        "Nothing to do: everything is up to date.".to_string()
+    } else {
+        format!("Applied {total} step(s).")
+    };
+    print(g, &json!({ "result": "applied", "applied": total, "plan": plan }), &format!("{summary}\n"))?;
+    Ok(EXIT_OK)
+}

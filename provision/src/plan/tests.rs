@@ -1,0 +1,281 @@
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::desired::tests::{names, settings};
+use crate::state::{
+    DashboardState, FilterState, PermissionState, QueueState, RoleState, SubscriptionState,
+    TableState, TopicState,
+};
+
+/// The state an account is in right after `up` applied `desired`.
+pub(crate) fn matching(desired: &Desired) -> Current {
+    let n = &desired.names;
+    let tags = n.tags();
+    let d = &desired.function;
+    let mut log_groups = BTreeMap::new();
+    log_groups.insert(
+        n.function_log_group(),
+        LogGroupState { tags: tags.clone(), retention_days: Some(desired.retention_days), ..Default::default() },
+    );
+    for group in &desired.app_log_groups {
+        log_groups.insert(
+            group.clone(),
+            LogGroupState {
+                tags: tags.clone(),
+                retention_days: Some(desired.retention_days),
+                class: Some("STANDARD".into()),
+                filters: vec![FilterState {
+                    name: n.filter(),
+                    pattern: desired.filter_pattern.clone(),
+                    destination_arn: n.function_arn(),
+                }],
+            },
+        );
+    }
+    Current {
+        role: Some(RoleState {
+            tags: tags.clone(),
+            trust_policy: Some(desired.trust_policy.clone()),
+            policy: Some(desired.role_policy.clone()),
+            inline_policies: vec![n.role_policy()],
+        }),
+        table: Some(TableState {
+            tags: tags.clone(),
+            hash_key: TABLE_HASH_KEY.into(),
+            on_demand: true,
+            indexes: INDEXES.iter().map(|i| i.name.to_string()).collect(),
+            ttl_attribute: Some(TTL_ATTRIBUTE.into()),
+        }),
+        queue: Some(QueueState { url: "http://q".into(), tags: tags.clone() }),
+        topic: Some(TopicState {
+            tags: tags.clone(),
+            subscriptions: desired
+                .subscriptions
+                .iter()
+                .map(|(s, policy)| SubscriptionState {
+                    arn: format!("{}:1", n.topic_arn()),
+                    protocol: s.protocol.clone(),
+                    endpoint: s.endpoint.clone(),
+                    filter_policy: policy.clone(),
+                })
+                .collect(),
+        }),
+        function: Some(FunctionState {
+            tags: tags.clone(),
+            runtime: d.runtime.clone(),
+            handler: d.handler.clone(),
+            role_arn: d.role_arn.clone(),
+            memory_mb: d.memory_mb,
+            timeout_secs: d.timeout_secs,
+            architecture: d.architecture.clone(),
+            env: d.env.clone(),
+            code_sha256: d.code_sha256.clone(),
+            max_retry_attempts: Some(d.max_retry_attempts),
+            on_failure_arn: Some(d.on_failure_arn.clone()),
+            permissions: desired
+                .app_log_groups
+                .iter()
+                .map(|g| PermissionState {
+                    sid: n.permission_statement(g),
+                    principal: LOGS_PRINCIPAL.into(),
+                    source_arn: Some(n.location.log_group_arn(g)),
+                    source_account: Some(n.location.account.clone()),
+                })
+                .collect(),
+        }),
+        log_groups,
+        dashboard: Some(DashboardState { body: desired.dashboard.clone() }),
+    }
+}
+
+fn desired() -> Desired {
+    Desired::new(names(), &settings())
+}
+
+fn ops(plan: &Plan) -> Vec<(Action, &'static str)> {
+    plan.steps.iter().map(|s| (s.action, s.resource)).collect()
+}
+
+#[test]
+fn empty_account_creates_everything_in_dependency_order() {
+    let plan = plan_up(&desired(), &Current::default());
+    assert!(plan.refusals.is_empty());
+    use Action::Create as C;
+    assert_eq!(
+        ops(&plan),
+        [
+            (C, "iam-role"),
+            (C, "iam-role-policy"),
+            (C, "dynamodb-table"),
+            (C, "dynamodb-ttl"),
+            (C, "sqs-queue"),
+            (C, "sns-topic"),
+            (C, "sns-subscription"),
+            (C, "lambda-function"),
+            (C, "lambda-invoke-config"),
+            (C, "log-group"),
+            (C, "log-group"),
+            (C, "log-group"),
+            (C, "lambda-permission"),
+            (C, "lambda-permission"),
+            (C, "subscription-filter"),
+            (C, "subscription-filter"),
+            (C, "dashboard"),
+        ]
+    );
+    // Each group's permission comes before its filter.
+    let position = |pred: &dyn Fn(&Op) -> bool| plan.steps.iter().position(|s| pred(&s.op)).unwrap();
+    let permission = position(&|op| matches!(op, Op::AddPermission { group, .. } if group == "/app/orders"));
+    let filter = position(&|op| matches!(op, Op::PutFilter { group } if group == "/app/orders"));
+    assert!(permission < filter);
+    assert_eq!(plan.steps[9].name, "/aws/lambda/logpipe-analyzer");
+    assert!(plan.to_string().ends_with("Plan: 17 to create, 0 to update, 0 to delete.\n"));
+}
+
+#[test]
+fn everything_present_means_no_steps() {
+    let d = desired();
+    let plan = plan_up(&d, &matching(&d));
+    assert_eq!(plan, Plan::default());
+    assert_eq!(plan.to_string(), "Nothing to do: everything is up to date.\n");
+}
+
+#[test]
+fn drifted_settings_give_updates_only() {
+    let d = desired();
+    let mut current = matching(&d);
+    let f = current.function.as_mut().unwrap();
+    f.memory_mb = 128;
+    f.code_sha256 = "old".into();
+    f.env.remove("ALERTS_TOPIC_ARN");
+    f.on_failure_arn = None;
+    let orders = current.log_groups.get_mut("/app/orders").unwrap();
+    orders.retention_days = Some(7);
+    orders.filters[0].pattern = "ERROR".into();
+    current.table.as_mut().unwrap().indexes.retain(|i| i != "by_trace_id");
+    current.table.as_mut().unwrap().ttl_attribute = None;
+    current.role.as_mut().unwrap().policy = Some(json!({"Version": "2012-10-17", "Statement": []}));
+    current.topic.as_mut().unwrap().subscriptions[0].filter_policy = None;
+    current.function.as_mut().unwrap().permissions[0].source_account = None;
+    current.dashboard.as_mut().unwrap().body["widgets"][1]["properties"]["title"] = json!("old");
+
+    let plan = plan_up(&d, &current);
+    assert!(plan.refusals.is_empty());
+    assert!(plan.steps.iter().all(|s| s.action == Action::Update), "{plan}");
+    let kinds: Vec<&str> = plan.steps.iter().map(|s| s.resource).collect();
+    assert_eq!(
+        kinds,
+        [
+            "iam-role-policy",
+            "dynamodb-table",
+            "dynamodb-ttl",
+            "sns-subscription",
+            "lambda-code",
+            "lambda-function",
+            "lambda-invoke-config",
+            "log-group",
+            "lambda-permission",
+            "subscription-filter",
+            "dashboard",
+        ]
+    );
+    let config = plan.steps.iter().find(|s| s.op == Op::UpdateFunctionConfig).unwrap();
+    assert!(config.detail.contains("memory: 128 -> 256"), "{}", config.detail);
+    assert!(plan.steps.contains(&Step::new(
+        Action::Update,
+        "dynamodb-table",
+        "logpipe-Incidents",
+        Op::AddIndex { index: "by_trace_id".into() }
+    )
+    .detail("add index by_trace_id")));
+}
+
+#[test]
+fn foreign_filters_at_the_limit_are_refused_and_never_replaced() {
+    let d = desired();
+    let mut current = matching(&d);
+    let orders = current.log_groups.get_mut("/app/orders").unwrap();
+    orders.filters = ["siem", "metrics"]
+        .iter()
+        .map(|name| FilterState {
+            name: name.to_string(),
+            pattern: String::new(),
+            destination_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+        })
+        .collect();
+    let plan = plan_up(&d, &current);
+    assert_eq!(plan.refusals.len(), 1);
+    let refusal = &plan.refusals[0];
+    assert_eq!(refusal.name, "/app/orders:logpipe-errors");
+    assert!(refusal.problem.contains("siem, metrics"), "{}", refusal.problem);
+    assert!(!plan.steps.iter().any(|s| matches!(&s.op, Op::PutFilter { group } if group == "/app/orders")));
+    assert!(plan.is_refused());
+    assert!(plan.to_string().contains("1 refused (nothing will be applied)"));
+
+    // One foreign filter leaves room for ours.
+    current.log_groups.get_mut("/app/orders").unwrap().filters.truncate(1);
+    let plan = plan_up(&d, &current);
+    assert!(plan.refusals.is_empty());
+    assert_eq!(ops(&plan), [(Action::Create, "subscription-filter")]);
+}
+
+#[test]
+fn a_filter_with_our_name_but_another_destination_is_refused() {
+    let d = desired();
+    let mut current = matching(&d);
+    current.log_groups.get_mut("/app/billing").unwrap().filters[0].destination_arn =
+        "arn:aws:lambda:us-east-1:123456789012:function:someone-else".into();
+    let plan = plan_up(&d, &current);
+    assert_eq!(plan.refusals.len(), 1);
+    assert!(plan.refusals[0].problem.contains("someone-else"));
+}
+
+#[test]
+fn infrequent_access_groups_are_refused() {
+    let d = desired();
+    let mut current = matching(&d);
+    let billing = current.log_groups.get_mut("/app/billing").unwrap();
+    billing.class = Some(INFREQUENT_ACCESS_CLASS.into());
+    billing.filters.clear();
+    let plan = plan_up(&d, &current);
+    assert_eq!(plan.refusals.len(), 1);
+    assert!(plan.refusals[0].problem.contains("Infrequent Access"));
+}
+
+#[test]
+fn resources_with_our_names_but_not_our_tags_are_not_adopted() {
+    let d = desired();
+    let mut current = matching(&d);
+    current.table.as_mut().unwrap().tags.clear();
+    current.table.as_mut().unwrap().ttl_attribute = None;
+    let plan = plan_up(&d, &current);
+    assert_eq!(plan.refusals.len(), 1);
+    assert_eq!(plan.refusals[0].resource, "dynamodb-table");
+    assert!(plan.steps.is_empty());
+}
+
+#[test]
+fn existing_application_groups_keep_their_retention() {
+    let d = desired();
+    let mut current = matching(&d);
+    let orders = current.log_groups.get_mut("/app/orders").unwrap();
+    orders.tags.clear();
+    orders.retention_days = None;
+    let plan = plan_up(&d, &current);
+    assert!(plan.is_empty());
+    assert!(plan.notes.iter().any(|n| n.contains("/app/orders existed before provision")));
+}
+
+#[test]
+fn unconfirmed_subscriptions_are_noted_not_changed() {
+    let d = desired();
+    let mut current = matching(&d);
+    let sub = &mut current.topic.as_mut().unwrap().subscriptions[0];
+    sub.arn = "PendingConfirmation".into();
+    sub.filter_policy = None;
+    let plan = plan_up(&d, &current);
+    assert!(plan.is_empty());
+    assert!(plan.notes[0].contains("waiting for confirmation"));
+}

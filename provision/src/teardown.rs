@@ -1,0 +1,171 @@
+//! The `down` planner (pure): delete what this stack created, in reverse dependency order,
+//! and nothing else.
+
+use crate::names::Names;
+use crate::state::Current;
+use crate::step::{Action, Op, Plan, Step};
+
+/// The steps that remove every resource of `names`' stack found in `current`.
+pub fn plan_down(names: &Names, current: &Current) -> Plan {
+    let mut plan = Plan::default();
+    let mut keep = |what: String| plan_note(&mut plan.notes, what);
+    let function_arn = names.function_arn();
+
+    let mut steps = Vec::new();
+    if let Some(d) = &current.dashboard {
+        if crate::dashboard::is_ours(names, &d.body) {
+            steps.push(Step::new(Action::Delete, "dashboard", names.dashboard(), Op::DeleteDashboard));
+        } else {
+            keep(format!("dashboard {} (not made by provision)", names.dashboard()));
+        }
+    }
+    for (group, state) in &current.log_groups {
+        for f in state.filters.iter().filter(|f| f.name == names.filter()) {
+            if f.destination_arn == function_arn {
+                steps.push(Step::new(
+                    Action::Delete,
+                    "subscription-filter",
+                    format!("{group}:{}", f.name),
+                    Op::DeleteFilter { group: group.clone() },
+                ));
+            } else {
+                keep(format!("subscription filter {group}:{} (sends to {})", f.name, f.destination_arn));
+            }
+        }
+    }
+    if let Some(f) = &current.function {
+        if names.is_ours(&f.tags) {
+            steps.push(
+                Step::new(Action::Delete, "lambda-function", names.function(), Op::DeleteFunction)
+                    .detail("with its permissions and invoke config"),
+            );
+        } else {
+            keep(format!("Lambda function {} (not tagged as ours)", names.function()));
+        }
+    }
+    for (group, state) in &current.log_groups {
+        if names.is_ours(&state.tags) {
+            steps.push(Step::new(
+                Action::Delete,
+                "log-group",
+                group,
+                Op::DeleteLogGroup { group: group.clone() },
+            ));
+        } else {
+            keep(format!("log group {group} (it existed before provision)"));
+        }
+    }
+    if let Some(t) = &current.topic {
+        if names.is_ours(&t.tags) {
+            for s in t.subscriptions.iter().filter(|s| s.is_confirmed()) {
+                steps.push(Step::new(
+                    Action::Delete,
+                    "sns-subscription",
+                    format!("{}:{}", s.protocol, s.endpoint),
+                    Op::Unsubscribe { subscription_arn: s.arn.clone() },
+                ));
+            }
+            steps.push(Step::new(Action::Delete, "sns-topic", names.topic(), Op::DeleteTopic));
+        } else {
+            keep(format!("SNS topic {} (not tagged as ours)", names.topic()));
+        }
+    }
+    if let Some(q) = &current.queue {
+        if names.is_ours(&q.tags) {
+            steps.push(Step::new(Action::Delete, "sqs-queue", names.queue(), Op::DeleteQueue { url: q.url.clone() }));
+        } else {
+            keep(format!("SQS queue {} (not tagged as ours)", names.queue()));
+        }
+    }
+    if let Some(t) = &current.table {
+        if names.is_ours(&t.tags) {
+            steps.push(
+                Step::new(Action::Delete, "dynamodb-table", names.table(), Op::DeleteTable)
+                    .detail("and every incident in it"),
+            );
+        } else {
+            keep(format!("DynamoDB table {} (not tagged as ours)", names.table()));
+        }
+    }
+    if let Some(r) = &current.role {
+        if names.is_ours(&r.tags) {
+            steps.push(Step::new(
+                Action::Delete,
+                "iam-role",
+                names.role(),
+                Op::DeleteRole { inline_policies: r.inline_policies.clone() },
+            ));
+        } else {
+            keep(format!("IAM role {} (not tagged as ours)", names.role()));
+        }
+    }
+    plan.steps = steps;
+    plan
+}
+
+fn plan_note(notes: &mut Vec<String>, what: String) {
+    notes.push(format!("left untouched: {what}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::Desired;
+    use crate::desired::tests::{names, settings};
+    use crate::plan::tests::matching;
+    use crate::state::{FilterState, LogGroupState};
+
+    #[test]
+    fn down_removes_ours_in_reverse_order_and_keeps_foreign() {
+        let d = Desired::new(names(), &settings());
+        let mut current = matching(&d);
+        // The application owned /app/orders before us, and it has someone else's filter.
+        let orders = current.log_groups.get_mut("/app/orders").unwrap();
+        orders.tags.clear();
+        orders.filters.push(FilterState {
+            name: "siem".into(),
+            pattern: String::new(),
+            destination_arn: "arn:aws:firehose:us-east-1:123456789012:deliverystream/siem".into(),
+        });
+        let plan = plan_down(&d.names, &current);
+        let kinds: Vec<&str> = plan.steps.iter().map(|s| s.resource).collect();
+        assert_eq!(
+            kinds,
+            [
+                "dashboard",
+                "subscription-filter",
+                "subscription-filter",
+                "lambda-function",
+                "log-group",
+                "log-group",
+                "sns-subscription",
+                "sns-topic",
+                "sqs-queue",
+                "dynamodb-table",
+                "iam-role",
+            ]
+        );
+        let deleted_groups: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::DeleteLogGroup { group } => Some(group.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(deleted_groups, ["/app/billing", "/aws/lambda/logpipe-analyzer"]);
+        assert!(!plan.steps.iter().any(|s| s.name.contains("siem")));
+        assert!(plan.notes.iter().any(|n| n.contains("/app/orders")));
+    }
+
+    #[test]
+    fn down_of_nothing_is_empty() {
+        let plan = plan_down(&names(), &Current::default());
+        assert!(plan.is_empty());
+        let mut other = Current::default();
+        other.log_groups.insert("/app/x".into(), LogGroupState::default());
+        let plan = plan_down(&names(), &other);
+        assert!(plan.is_empty());
+        assert_eq!(plan.notes.len(), 1);
+    }
+}

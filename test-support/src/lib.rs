@@ -1,0 +1,69 @@
+//! Test helpers for the workspace (not published, never a runtime dependency):
+//!
+//! - [`Moto`]: a `moto_server` per test on a free loopback port, killed on drop;
+//! - [`sdk_config_for`] / [`env_for`]: point the SDK, or a child process, at a local endpoint
+//!   with static test credentials, so no test can reach a real AWS account;
+//! - [`StrictLogs`]: an in-process CloudWatch Logs endpoint stricter than moto (every
+//!   `PutLogEvents` limit, time windows, sequence tokens) with fault injection.
+
+mod moto;
+pub mod strict_logs;
+
+pub use moto::{ACCOUNT_ID, Moto, REGION, moto_server_path, workspace_root};
+pub use strict_logs::{
+    AcceptedEvent, Fault, FaultKind, FaultRates, OutageMode, StrictConfig, StrictLogs, StrictStats,
+};
+
+use aws_config::Region;
+use aws_credential_types::Credentials;
+
+/// Static credentials for local endpoints; never valid anywhere else.
+pub const TEST_ACCESS_KEY: &str = "testing";
+/// See [`TEST_ACCESS_KEY`].
+pub const TEST_SECRET_KEY: &str = "testing";
+
+/// SDK configuration for a loopback endpoint: static credentials, [`REGION`], the workspace's
+/// HTTP client. Panics if `endpoint` is not on loopback.
+pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
+    assert_loopback(endpoint);
+    logpipe_aws::config_loader()
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(
+            TEST_ACCESS_KEY,
+            TEST_SECRET_KEY,
+            None,
+            None,
+            "test-support",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+/// Environment variables that point a child process at a loopback endpoint.
+pub fn env_for(endpoint: &str) -> Vec<(String, String)> {
+    assert_loopback(endpoint);
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", TEST_SECRET_KEY),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn assert_loopback(endpoint: &str) {
+    let host = endpoint
+        .trim_start_matches("http://")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    assert!(
+        host == "127.0.0.1" || host == "localhost" || host.starts_with("127."),
+        "tests may only talk to loopback, not {endpoint}"
+    );
+}

@@ -1,0 +1,496 @@
+//! Turns a tracing event into one JSON record (see [`crate::record`]) on the caller's thread.
+//!
+//! This is the hot path: it writes straight into reused buffers instead of building a
+//! `serde_json::Value`, and span fields are encoded once, when the span records them, so an
+//! event only copies each span's ready-made JSON fragment.
+
+use std::error::Error;
+use std::fmt::{self, Write as _};
+
+use tracing::field::{Field, Visit};
+use tracing_core::Level;
+
+use crate::record::{
+    COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, TRACE_ID,
+};
+
+/// The JSON fragment of a span's fields (`,"k":v,...`), kept in the span's extensions.
+#[derive(Debug, Default)]
+pub(crate) struct SpanFields {
+    /// Each field starts with a comma, so the fragment can follow `"name":".."` directly.
+    pub(crate) json: String,
+    /// The span's own `trace_id` field, if it has one.
+    pub(crate) trace_id: Option<String>,
+}
+
+/// Scratch buffers reused across events on one thread.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub(crate) message: String,
+    pub(crate) fields: String,
+    pub(crate) trace_id: Option<String>,
+    /// The spans' objects, comma-separated, root first (without the brackets).
+    pub(crate) spans: String,
+    /// The nearest span's `trace_id`, valid when `has_span_trace_id`.
+    pub(crate) span_trace_id: String,
+    pub(crate) has_span_trace_id: bool,
+    debug: String,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.message.clear();
+        self.fields.clear();
+        self.trace_id = None;
+        self.spans.clear();
+        self.span_trace_id.clear();
+        self.has_span_trace_id = false;
+    }
+
+    /// Appends one span (called root first, so the last `trace_id` seen is the nearest).
+    pub(crate) fn push_span(&mut self, name: &str, fields: &SpanFields) {
+        if !self.spans.is_empty() {
+            self.spans.push(',');
+        }
+        self.spans.push_str("{\"name\":");
+        write_json_str(&mut self.spans, name);
+        self.spans.push_str(&fields.json);
+        self.spans.push('}');
+        if let Some(id) = &fields.trace_id {
+            self.span_trace_id.clear();
+            self.span_trace_id.push_str(id);
+            self.has_span_trace_id = true;
+        }
+    }
+}
+
+/// What every record of one layer shares, encoded once when the layer is built.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordPrefix {
+    /// `,"service":"..."`
+    service: String,
+    /// `,"k":v` for each static field.
+    statics: String,
+    /// Names of the static fields: event fields with these names are collisions too.
+    static_names: Vec<String>,
+}
+
+impl RecordPrefix {
+    pub(crate) fn new(service: &str, statics: &[(String, serde_json::Value)]) -> Self {
+        let mut encoded_service = String::from(",\"service\":");
+        write_json_str(&mut encoded_service, service);
+        let mut encoded_statics = String::new();
+        for (name, value) in statics {
+            encoded_statics.push(',');
+            write_json_str(&mut encoded_statics, name);
+            encoded_statics.push(':');
+            encoded_statics.push_str(&value.to_string());
+        }
+        RecordPrefix {
+            service: encoded_service,
+            statics: encoded_statics,
+            static_names: statics.iter().map(|(n, _)| n.clone()).collect(),
+        }
+    }
+
+    fn collides(&self, name: &str) -> bool {
+        RESERVED_KEYS.contains(&name) || self.static_names.iter().any(|s| s == name)
+    }
+}
+
+/// The parts of a record that do not come from the event's fields.
+pub(crate) struct RecordHead<'a> {
+    pub(crate) timestamp_ms: i64,
+    pub(crate) level: &'a Level,
+    pub(crate) target: &'a str,
+}
+
+/// Writes a whole record into `out` (cleared first) from the event's fields and spans
+/// collected in `scratch`.
+pub(crate) fn write_record(
+    out: &mut String,
+    prefix: &RecordPrefix,
+    head: &RecordHead<'_>,
+    scratch: &Scratch,
+) {
+    out.clear();
+    out.push_str("{\"timestamp\":\"");
+    write_rfc3339_millis(out, head.timestamp_ms);
+    out.push_str("\",\"level\":\"");
+    out.push_str(level_name(head.level));
+    out.push_str("\",\"message\":");
+    write_json_str(out, &scratch.message);
+    out.push_str(&prefix.service);
+    let span_trace_id = scratch
+        .has_span_trace_id
+        .then_some(scratch.span_trace_id.as_str());
+    if let Some(trace_id) = scratch.trace_id.as_deref().or(span_trace_id) {
+        out.push_str(",\"trace_id\":");
+        write_json_str(out, trace_id);
+    }
+    out.push_str(",\"target\":");
+    write_json_str(out, head.target);
+    out.push_str(&prefix.statics);
+    out.push_str(&scratch.fields);
+    if !scratch.spans.is_empty() {
+        out.push_str(",\"spans\":[");
+        out.push_str(&scratch.spans);
+        out.push(']');
+    }
+    out.push('}');
+}
+
+/// A record the layer writes about itself (no tracing event behind it): `fields` are
+/// counters, written as numbers.
+pub(crate) fn synthetic_record(
+    prefix: &RecordPrefix,
+    head: &RecordHead<'_>,
+    message: &str,
+    fields: &[(&str, u64)],
+) -> String {
+    let mut scratch = Scratch::default();
+    scratch.message.push_str(message);
+    for (name, value) in fields {
+        scratch.fields.push(',');
+        write_json_str(&mut scratch.fields, name);
+        let _ = write!(scratch.fields, ":{value}");
+    }
+    let mut out = String::new();
+    write_record(&mut out, prefix, head, &scratch);
+    out
+}
+
+/// `TRACE`, `DEBUG`, `INFO`, `WARN` or `ERROR`.
+pub(crate) fn level_name(level: &Level) -> &'static str {
+    match *level {
+        Level::TRACE => "TRACE",
+        Level::DEBUG => "DEBUG",
+        Level::INFO => "INFO",
+        Level::WARN => "WARN",
+        Level::ERROR => "ERROR",
+    }
+}
+
+/// Collects an event's fields into [`Scratch`].
+pub(crate) struct EventVisitor<'a> {
+    pub(crate) scratch: &'a mut Scratch,
+    pub(crate) prefix: &'a RecordPrefix,
+}
+
+impl<'a> EventVisitor<'a> {
+    /// Starts a new event: clears everything `scratch` holds from the previous one.
+    pub(crate) fn new(scratch: &'a mut Scratch, prefix: &'a RecordPrefix) -> Self {
+        scratch.clear();
+        EventVisitor { scratch, prefix }
+    }
+
+    fn key(&mut self, field: &Field) {
+        let out = &mut self.scratch.fields;
+        out.push(',');
+        if self.prefix.collides(field.name()) {
+            out.push('"');
+            out.push_str(COLLISION_PREFIX);
+            write_json_str_body(out, field.name());
+            out.push('"');
+        } else {
+            write_json_str(out, field.name());
+        }
+        out.push(':');
+    }
+}
+
+impl Visit for EventVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            MESSAGE => self.scratch.message.push_str(value),
+            TRACE_ID => self.scratch.trace_id = Some(value.to_owned()),
+            _ => {
+                self.key(field);
+                write_json_str(&mut self.scratch.fields, value);
+            }
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        match field.name() {
+            MESSAGE => {
+                let _ = write!(self.scratch.message, "{value:?}");
+            }
+            TRACE_ID => {
+                let mut id = String::new();
+                let _ = write!(id, "{value:?}");
+                self.scratch.trace_id = Some(id);
+            }
+            _ => {
+                self.key(field);
+                let scratch = &mut *self.scratch;
+                scratch.debug.clear();
+                let _ = write!(scratch.debug, "{value:?}");
+                write_json_str(&mut scratch.fields, &scratch.debug);
+            }
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_number(field, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.record_number(field, value);
+    }
+
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.record_number(field, value);
+    }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.record_number(field, value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if value.is_finite() {
+            self.record_number(field, value);
+        } else {
+            // JSON has no NaN or infinity; keep the value readable rather than lose it.
+            self.record_debug(field, &format_args!("{value}"));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == MESSAGE || field.name() == TRACE_ID {
+            return self.record_debug(field, &value);
+        }
+        self.key(field);
+        self.scratch
+            .fields
+            .push_str(if value { "true" } else { "false" });
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
+        if field.name() == MESSAGE || field.name() == TRACE_ID {
+            return self.record_debug(field, &format_args!("{value}"));
+        }
+        self.key(field);
+        write_error(&mut self.scratch.fields, &mut self.scratch.debug, value);
+    }
+}
+
+impl EventVisitor<'_> {
+    fn record_number(&mut self, field: &Field, value: impl fmt::Display + fmt::Debug) {
+        if field.name() == MESSAGE || field.name() == TRACE_ID {
+            return self.record_debug(field, &value);
+        }
+        self.key(field);
+        let _ = write!(self.scratch.fields, "{value}");
+    }
+}
+
+/// Collects a span's fields into its [`SpanFields`]; `name` is reserved there.
+pub(crate) struct SpanVisitor<'a> {
+    pub(crate) fields: &'a mut SpanFields,
+    debug: String,
+}
+
+impl<'a> SpanVisitor<'a> {
+    pub(crate) fn new(fields: &'a mut SpanFields) -> Self {
+        SpanVisitor {
+            fields,
+            debug: String::new(),
+        }
+    }
+
+    fn key(&mut self, field: &Field) {
+        let out = &mut self.fields.json;
+        out.push(',');
+        if field.name() == "name" {
+            out.push('"');
+            out.push_str(COLLISION_PREFIX);
+            out.push_str("name\"");
+        } else {
+            write_json_str(out, field.name());
+        }
+        out.push(':');
+    }
+
+    fn raw(&mut self, field: &Field, value: impl fmt::Display) {
+        self.key(field);
+        let _ = write!(self.fields.json, "{value}");
+    }
+}
+
+impl Visit for SpanVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == TRACE_ID {
+            self.fields.trace_id = Some(value.to_owned());
+        }
+        self.key(field);
+        write_json_str(&mut self.fields.json, value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.debug.clear();
+        let _ = write!(self.debug, "{value:?}");
+        if field.name() == TRACE_ID {
+            self.fields.trace_id = Some(self.debug.clone());
+        }
+        self.key(field);
+        write_json_str(&mut self.fields.json, &self.debug);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.raw(field, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.raw(field, value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if value.is_finite() {
+            self.raw(field, value);
+        } else {
+            self.record_debug(field, &format_args!("{value}"));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.raw(field, value);
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
+        self.key(field);
+        write_error(&mut self.fields.json, &mut self.debug, value);
+    }
+}
+
+/// `{"message":"..","sources":[..]}`, the source chain outermost first.
+fn write_error(out: &mut String, scratch: &mut String, error: &(dyn Error + 'static)) {
+    out.push_str("{\"");
+    out.push_str(ERROR_MESSAGE);
+    out.push_str("\":");
+    scratch.clear();
+    let _ = write!(scratch, "{error}");
+    write_json_str(out, scratch);
+    out.push_str(",\"");
+    out.push_str(ERROR_SOURCES);
+    out.push_str("\":[");
+    let mut source = error.source();
+    let mut first = true;
+    while let Some(cause) = source {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        scratch.clear();
+        let _ = write!(scratch, "{cause}");
+        write_json_str(out, scratch);
+        source = cause.source();
+    }
+    out.push_str("]}");
+}
+
+/// Writes `s` as a JSON string, quotes included.
+pub(crate) fn write_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    write_json_str_body(out, s);
+    out.push('"');
+}
+
+/// Writes `s` escaped for a JSON string, without the quotes.
+fn write_json_str_body(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte matched above is ASCII, so `i` is a char boundary.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch.
+pub(crate) fn write_rfc3339_millis(out: &mut String, millis: i64) {
+    let secs = millis.div_euclid(1000);
+    let ms = millis.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60
+    );
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm),
+/// because formatting through a calendar library costs more than the rest of the record.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_match_a_calendar_library() {
+        for millis in [
+            0_i64,
+            951_782_400_123,     // 2000-02-29
+            1_795_528_410_176,   // 2026-11-24
+            4_102_444_799_999,   // 2099-12-31T23:59:59.999
+            -1,                  // 1969-12-31T23:59:59.999
+            253_402_300_799_000, // 9999-12-31T23:59:59
+        ] {
+            let mut ours = String::new();
+            write_rfc3339_millis(&mut ours, millis);
+            let theirs = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let parsed = time::OffsetDateTime::parse(&ours, &time::format_description::well_known::Rfc3339)
+                .unwrap();
+            assert_eq!(
+                parsed.unix_timestamp_nanos(),
+                i128::from(millis) * 1_000_000,
+                "{ours} vs {theirs}"
+            );
+            assert_eq!(ours.len(), 24, "{ours}");
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        for s in ["plain", "quote \" and \\ backslash", "ctl \u{1}\n\r\t", "é 日本 🦀", ""] {
+            let mut ours = String::new();
+            write_json_str(&mut ours, s);
+            let back: String = serde_json::from_str(&ours).unwrap();
+            assert_eq!(back, s);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Errors a user can hit when building the layer.
+
+/// Why [`Builder::build`](crate::Builder::build) refused the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No log group was given.
+    #[error("no log group given: call .log_group(\"/my/service\") on the builder")]
+    MissingLogGroup,
+    /// The log group name breaks CloudWatch's naming rules.
+    #[error(
+        "log group name {0:?} is invalid: use 1 to 512 characters of a-z, A-Z, 0-9, '.', '-', '_', '/' and '#'"
+    )]
+    InvalidLogGroup(String),
+    /// The log stream name breaks CloudWatch's naming rules.
+    #[error("log stream name {0:?} is invalid: use 1 to 512 characters, without ':' or '*'")]
+    InvalidLogStream(String),
+    /// No service name was given.
+    #[error("no service name given: call .service(\"my-service\") on the builder")]
+    MissingService,
+    /// A static field would overwrite a key the layer writes itself.
+    #[error("static field {0:?} collides with a reserved record key; choose another name")]
+    ReservedStaticField(String),
+    /// The per-event limit is outside what CloudWatch and the truncation rule allow.
+    #[error("max_event_bytes {0} is out of range: choose between 1024 and 1048550")]
+    InvalidMaxEventBytes(usize),
+    /// The buffer cannot hold even one event of the maximum size.
+    #[error("buffer_bytes {buffer_bytes} is too small: it must hold one largest event ({min} bytes); raise it or lower max_event_bytes")]
+    BufferTooSmall {
+        /// The configured buffer.
+        buffer_bytes: usize,
+        /// The least it must be.
+        min: usize,
+    },
+    /// `max_in_flight` was zero.
+    #[error("max_in_flight must be at least 1")]
+    ZeroInFlight,
+    /// `flush_interval` was zero.
+    #[error("flush_interval must be longer than zero")]
+    ZeroFlushInterval,
+    /// The worker thread could not be started.
+    #[error("could not start the tracing-cloudwatch worker thread: {0}")]
+    Spawn(#[source] std::io::Error),
+}

@@ -1,0 +1,186 @@
+//! The `tracing_subscriber::Layer`: the part that runs on the application's threads.
+//!
+//! Per event it encodes one record into a thread-local buffer, reserves its bytes in the
+//! budget and pushes it onto a lock-free queue. It wakes the worker only every
+//! [`WAKE_EVERY_BYTES`]; otherwise the worker picks events up on its flush timer, so a busy
+//! application does not pay for a thread wake-up per event.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::batch::LogEvent;
+use crate::budget::{Budget, Refusal};
+use crate::client::LogsClient;
+use crate::config::Config;
+use crate::diagnostic::Diagnostics;
+use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields, SpanVisitor};
+use crate::error::BuildError;
+use crate::guard::WorkerGuard;
+use crate::metrics::Metrics;
+use crate::truncate::truncate_record;
+use crate::worker::{self, Message};
+
+/// The application wakes the worker each time this many more bytes are buffered; below it,
+/// the worker's flush timer picks events up.
+pub(crate) const WAKE_EVERY_BYTES: usize = 256 * 1024;
+
+/// State shared by the layer, the worker and the guard.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) budget: Budget,
+    pub(crate) metrics: Metrics,
+    pub(crate) wake: tokio::sync::Notify,
+    pub(crate) diagnostics: Diagnostics,
+}
+
+/// A [`Layer`](tracing_subscriber::Layer) that ships every event it sees to CloudWatch Logs
+/// as one JSON record. Built by [`Builder::build`](crate::Builder::build).
+#[derive(Debug)]
+pub struct CloudWatchLayer {
+    shared: Arc<Shared>,
+    queue: Sender<Message>,
+    prefix: RecordPrefix,
+    max_event_bytes: usize,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<(Scratch, String)> = RefCell::default();
+}
+
+pub(crate) fn start(
+    config: Config,
+    client: impl LogsClient,
+) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
+    let shared = Arc::new(Shared {
+        budget: Budget::new(config.buffer_bytes, config.backpressure),
+        metrics: Metrics::default(),
+        wake: tokio::sync::Notify::new(),
+        diagnostics: Diagnostics::default(),
+    });
+    let prefix = RecordPrefix::new(&config.service, &config.statics);
+    let (queue, inbox) = std::sync::mpsc::channel();
+    let layer = CloudWatchLayer {
+        shared: Arc::clone(&shared),
+        queue: queue.clone(),
+        prefix: prefix.clone(),
+        max_event_bytes: config.max_event_bytes,
+    };
+    let shutdown_timeout = config.shutdown_timeout;
+    let thread = worker::spawn(config, Arc::new(client), Arc::clone(&shared), prefix, inbox)
+        .map_err(BuildError::Spawn)?;
+    let guard = WorkerGuard::new(shared, queue, shutdown_timeout, thread);
+    Ok((layer, guard))
+}
+
+impl<S> tracing_subscriber::Layer<S> for CloudWatchLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = SpanFields::default();
+        attrs.record(&mut SpanVisitor::new(&mut fields));
+        span.extensions_mut().insert(fields);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(fields) = extensions.get_mut::<SpanFields>() {
+            values.record(&mut SpanVisitor::new(fields));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let timestamp_ms = now_millis();
+        BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buffers) => {
+                let (scratch, record) = &mut *buffers;
+                self.ship(event, &ctx, timestamp_ms, scratch, record);
+            }
+            // Re-entered on this thread (a field's Debug impl logged): use fresh buffers
+            // rather than fail.
+            Err(_) => self.ship(
+                event,
+                &ctx,
+                timestamp_ms,
+                &mut Scratch::default(),
+                &mut String::new(),
+            ),
+        });
+    }
+}
+
+impl CloudWatchLayer {
+    fn ship<S>(
+        &self,
+        event: &Event<'_>,
+        ctx: &Context<'_, S>,
+        timestamp_ms: i64,
+        scratch: &mut Scratch,
+        record: &mut String,
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        event.record(&mut EventVisitor::new(scratch, &self.prefix));
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<SpanFields>() {
+                    scratch.push_span(span.name(), fields);
+                }
+            }
+        }
+        let metadata = event.metadata();
+        let head = RecordHead {
+            timestamp_ms,
+            level: metadata.level(),
+            target: metadata.target(),
+        };
+        crate::encode::write_record(record, &self.prefix, &head, scratch);
+        let message = if record.len() > self.max_event_bytes {
+            Metrics::add(&self.shared.metrics.truncated, 1);
+            truncate_record(record, self.max_event_bytes)
+        } else {
+            record.as_str().to_owned()
+        };
+        self.enqueue(LogEvent {
+            timestamp: timestamp_ms,
+            message,
+        });
+    }
+
+    fn enqueue(&self, event: LogEvent) {
+        let shared = &*self.shared;
+        let cost = event.request_bytes();
+        match shared.budget.reserve(cost) {
+            Ok(before) => {
+                if self.queue.send(Message::Event(event)).is_err() {
+                    // The worker thread is gone (it can only end through shutdown).
+                    shared.budget.release(cost);
+                    Metrics::add(&shared.metrics.refused_after_shutdown, 1);
+                    return;
+                }
+                if (before + cost) / WAKE_EVERY_BYTES != before / WAKE_EVERY_BYTES {
+                    shared.wake.notify_one();
+                }
+            }
+            Err(Refusal::Full) => Metrics::add(&shared.metrics.dropped_buffer_full, 1),
+            Err(Refusal::Closed) => Metrics::add(&shared.metrics.refused_after_shutdown, 1),
+        }
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

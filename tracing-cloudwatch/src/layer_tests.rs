@@ -1,0 +1,154 @@
+//! The layer end to end with an in-memory client: what records look like.
+
+use serde_json::{Value, json};
+use tracing_subscriber::prelude::*;
+
+use crate::{MemoryClient, builder};
+
+/// Runs `f` under a subscriber with only the layer, then flushes and returns the records.
+fn capture(configure: impl FnOnce(crate::Builder) -> crate::Builder, f: impl FnOnce()) -> Vec<Value> {
+    let client = MemoryClient::default();
+    let (layer, guard) = configure(builder().log_group("/test/records").service("orders-api"))
+        .build(client.clone())
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
+    drop(guard);
+    client.records()
+}
+
+#[derive(Debug)]
+struct Outer(Inner);
+#[derive(Debug)]
+struct Inner;
+impl std::fmt::Display for Outer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("payment failed")
+    }
+}
+impl std::fmt::Display for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("card declined")
+    }
+}
+impl std::error::Error for Outer {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+impl std::error::Error for Inner {}
+
+#[test]
+fn a_record_has_every_documented_key() {
+    let before = crate::layer::now_millis();
+    let records = capture(
+        |b| b.static_field("env", "test").static_field("version", json!(3)),
+        || {
+            let span = tracing::info_span!("request", trace_id = "abc123", method = "POST");
+            let _e = span.enter();
+            let inner = tracing::debug_span!("db", table = "orders");
+            let _i = inner.enter();
+            let err = Outer(Inner);
+            tracing::error!(order_id = 42_u64, amount = 19.5, ok = false, note = ?Some(1), error = &err as &dyn std::error::Error, "payment {}", "failed");
+        },
+    );
+    let after = crate::layer::now_millis();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    let ts = time::OffsetDateTime::parse(r["timestamp"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let ms = (ts.unix_timestamp_nanos() / 1_000_000) as i64;
+    assert!((before..=after).contains(&ms));
+    assert!(r["timestamp"].as_str().unwrap().ends_with('Z'));
+    let mut without_ts = r.clone();
+    without_ts.as_object_mut().unwrap().remove("timestamp");
+    assert_eq!(
+        without_ts,
+        json!({
+            "level": "ERROR",
+            "message": "payment failed",
+            "service": "orders-api",
+            "trace_id": "abc123",
+            "target": "tracing_cloudwatch::layer_tests",
+            "env": "test",
+            "version": 3,
+            "order_id": 42,
+            "amount": 19.5,
+            "ok": false,
+            "note": "Some(1)",
+            "error": {"message": "payment failed", "sources": ["card declined"]},
+            "spans": [
+                {"name": "request", "trace_id": "abc123", "method": "POST"},
+                {"name": "db", "table": "orders"}
+            ]
+        })
+    );
+    let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+    assert_eq!(&keys[..6], ["timestamp", "level", "message", "service", "trace_id", "target"]);
+}
+
+#[test]
+fn trace_id_comes_from_the_event_then_the_nearest_span() {
+    let records = capture(|b| b, || {
+        tracing::info!("no trace");
+        let outer = tracing::info_span!("outer", trace_id = "outer-id");
+        let _o = outer.enter();
+        tracing::info!("outer only");
+        let inner = tracing::info_span!("inner", trace_id = "inner-id");
+        let _i = inner.enter();
+        tracing::info!("nearest wins");
+        tracing::info!(trace_id = "own-id", "own wins");
+        let recorded = tracing::info_span!("late", trace_id = tracing::field::Empty);
+        recorded.record("trace_id", "late-id");
+        let _l = recorded.enter();
+        tracing::info!("recorded later");
+    });
+    let ids: Vec<&Value> = records.iter().map(|r| &r["trace_id"]).collect();
+    assert_eq!(ids, [&Value::Null, &json!("outer-id"), &json!("inner-id"), &json!("own-id"), &json!("late-id")]);
+    assert!(records[0].get("trace_id").is_none(), "absent, not null");
+}
+
+#[test]
+fn colliding_fields_are_kept_under_a_prefix() {
+    let records = capture(|b| b.static_field("env", "prod"), || {
+        tracing::warn!(level = "high", service = "other", timestamp = 5, target = "t", spans = 1, env = "dev", truncated = true, "collisions");
+    });
+    let r = &records[0];
+    assert_eq!(r["level"], "WARN");
+    assert_eq!(r["service"], "orders-api");
+    assert_eq!(r["env"], "prod");
+    assert_eq!(r["field.level"], "high");
+    assert_eq!(r["field.service"], "other");
+    assert_eq!(r["field.timestamp"], 5);
+    assert_eq!(r["field.target"], "t");
+    assert_eq!(r["field.spans"], 1);
+    assert_eq!(r["field.env"], "dev");
+    assert_eq!(r["field.truncated"], true);
+}
+
+#[test]
+fn oversize_records_are_truncated_into_valid_json() {
+    let big = "é".repeat(3_000);
+    let records = capture(|b| b.max_event_bytes(2_048), || {
+        tracing::info!(blob = %big, small = 1, "big one");
+    });
+    let r = &records[0];
+    assert_eq!(r["truncated"], true);
+    assert_eq!(r["small"], 1);
+    assert_eq!(r["message"], "big one");
+    assert!(r.to_string().len() <= 2_048);
+}
+
+#[test]
+fn events_after_shutdown_are_counted_not_lost() {
+    let client = MemoryClient::default();
+    let (layer, guard) = builder().log_group("/t").service("s").build(client.clone()).unwrap();
+    let handle = guard.handle();
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    tracing::dispatcher::with_default(&dispatch, || tracing::info!("before"));
+    drop(guard);
+    tracing::dispatcher::with_default(&dispatch, || tracing::info!("after"));
+    let m = handle.metrics();
+    assert_eq!(m.emitted, 2, "{m:?}");
+    assert_eq!(m.delivered, 1);
+    assert_eq!(m.dropped.shutdown, 1);
+    assert_eq!(client.records().len(), 1);
+}

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use test_support::strict_logs::{PutOutcome, limits};
 use test_support::{Fault, FaultKind, FaultRates, OutageMode, StrictConfig, StrictLogs};
 
-const HOUR: i64 = 3_600_000;
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
 type PutResult = Result<PutLogEventsOutput, SdkError<PutLogEventsError>>;
@@ -271,8 +272,8 @@ async fn time_windows_reject_with_api_indexes() {
         .await
         .unwrap();
     let expiring = vec![
-        event(t - 23 * HOUR - DAY, "expired"),
-        event(t - 2 * HOUR - DAY, "expired too"),
+        event(t - DAY - 30 * MINUTE, "expired"),
+        event(t - DAY - 10 * MINUTE, "expired too"),
         event(t - HOUR, "kept"),
     ];
     let out = put(&client, expiring, None).await.unwrap();

@@ -194,7 +194,10 @@ mod tests {
 
     #[test]
     fn at_most_ten_thousand_events() {
-        let batches = push_all(&mut BatchBuilder::default(), (0..25_000).map(|_| event(NOW, 1)));
+        let batches = push_all(
+            &mut BatchBuilder::default(),
+            (0..25_000).map(|_| event(NOW, 1)),
+        );
         let sizes: Vec<usize> = batches.iter().map(Batch::len).collect();
         assert_eq!(sizes, [10_000, 10_000, 5_000]);
     }
@@ -202,7 +205,10 @@ mod tests {
     #[test]
     fn bytes_count_the_26_byte_overhead() {
         // 1,048,576 / (1_000 + 26) = 1022.0..: 1022 events fit, the 1023rd does not.
-        let batches = push_all(&mut BatchBuilder::default(), (0..1023).map(|_| event(NOW, 1_000)));
+        let batches = push_all(
+            &mut BatchBuilder::default(),
+            (0..1023).map(|_| event(NOW, 1_000)),
+        );
         assert_eq!(batches[0].len(), 1022);
         assert_eq!(batches[0].bytes, 1022 * 1026);
         assert_eq!(batches[1].len(), 1);
@@ -215,17 +221,27 @@ mod tests {
     fn an_exactly_full_batch_is_allowed() {
         // Two events that together make exactly 1,048,576 bytes.
         let half = MAX_BATCH_BYTES / 2 - EVENT_OVERHEAD_BYTES;
-        let batches = push_all(&mut BatchBuilder::default(), [event(NOW, half), event(NOW, half)]);
+        let batches = push_all(
+            &mut BatchBuilder::default(),
+            [event(NOW, half), event(NOW, half)],
+        );
         assert_eq!(batches.len(), 1);
         assert_eq!(batches[0].bytes, MAX_BATCH_BYTES);
     }
 
     #[test]
     fn events_are_sorted_stably() {
-        let events = [(NOW, "a"), (NOW - 5, "b"), (NOW, "c"), (NOW - 5, "d")]
-            .map(|(t, m)| LogEvent { timestamp: t, message: m.into() });
+        let events =
+            [(NOW, "a"), (NOW - 5, "b"), (NOW, "c"), (NOW - 5, "d")].map(|(t, m)| LogEvent {
+                timestamp: t,
+                message: m.into(),
+            });
         let batches = push_all(&mut BatchBuilder::default(), events);
-        let order: Vec<&str> = batches[0].events.iter().map(|e| e.message.as_str()).collect();
+        let order: Vec<&str> = batches[0]
+            .events
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
         assert_eq!(order, ["b", "d", "a", "c"]);
     }
 
@@ -258,8 +274,14 @@ mod tests {
         let mut b = BatchBuilder::default();
         let age = millis(MAX_EVENT_AGE);
         let future = millis(MAX_EVENT_FUTURE);
-        assert_eq!(b.push(event(NOW - age - 1, 1), false, NOW), Err(Refused::TooOld));
-        assert_eq!(b.push(event(NOW + future + 1, 1), false, NOW), Err(Refused::TooNew));
+        assert_eq!(
+            b.push(event(NOW - age - 1, 1), false, NOW),
+            Err(Refused::TooOld)
+        );
+        assert_eq!(
+            b.push(event(NOW + future + 1, 1), false, NOW),
+            Err(Refused::TooNew)
+        );
         assert_eq!(b.push(event(NOW - age, 1), false, NOW), Ok(None));
         assert_eq!(b.len(), 1);
         // Accepted, but more than 24 hours after the first: it starts a new batch.
@@ -269,8 +291,8 @@ mod tests {
 
     #[test]
     fn rejected_events_are_tallied_once() {
-        let batch = push_all(&mut BatchBuilder::default(), (0..10).map(|_| event(NOW, 4)))
-            .remove(0);
+        let batch =
+            push_all(&mut BatchBuilder::default(), (0..10).map(|_| event(NOW, 4))).remove(0);
         let t = batch.tally(&RejectedEvents {
             too_old_end: Some(2),
             expired_end: Some(3),
@@ -285,7 +307,15 @@ mod tests {
             expired_end: Some(4),
             too_new_start: Some(5),
         });
-        assert_eq!((overlapping.too_old, overlapping.expired, overlapping.delivered, overlapping.too_new), (6, 0, 0, 4));
+        assert_eq!(
+            (
+                overlapping.too_old,
+                overlapping.expired,
+                overlapping.delivered,
+                overlapping.too_new
+            ),
+            (6, 0, 0, 4)
+        );
     }
 
     #[test]

@@ -198,7 +198,9 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-fn put_error(err: SdkError<PutLogEventsError, aws_smithy_runtime_api::http::Response>) -> ClientError {
+fn put_error(
+    err: SdkError<PutLogEventsError, aws_smithy_runtime_api::http::Response>,
+) -> ClientError {
     let expected = match &err {
         SdkError::ServiceError(service) => match service.err() {
             PutLogEventsError::InvalidSequenceTokenException(e) => e.expected_sequence_token(),

@@ -227,7 +227,10 @@ impl Builder {
     ///
     /// Keep the guard alive for as long as the program logs: dropping it flushes and stops
     /// the worker. Binding it to `_` drops it at once, so nothing would be shipped.
-    pub fn build(self, client: impl LogsClient) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
+    pub fn build(
+        self,
+        client: impl LogsClient,
+    ) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
         let config = self.validate()?;
         crate::layer::start(config, client)
     }
@@ -299,7 +302,9 @@ mod tests {
     use super::*;
 
     fn valid() -> Builder {
-        Builder::default().log_group("/demo/orders").service("orders-api")
+        Builder::default()
+            .log_group("/demo/orders")
+            .service("orders-api")
     }
 
     #[test]
@@ -316,21 +321,45 @@ mod tests {
     fn the_default_stream_name_is_valid_and_unique_per_process() {
         let name = default_stream_name("svc:a*b");
         assert!(!name.contains([':', '*']), "{name}");
-        assert!(name.contains(&format!("/{}/", std::process::id())), "{name}");
+        assert!(
+            name.contains(&format!("/{}/", std::process::id())),
+            "{name}"
+        );
     }
 
     #[test]
     fn mistakes_are_named() {
-        assert!(matches!(Builder::default().service("s").validate(), Err(BuildError::MissingLogGroup)));
-        assert!(matches!(Builder::default().log_group("/g").validate(), Err(BuildError::MissingService)));
-        assert!(matches!(valid().log_group("bad group!").validate(), Err(BuildError::InvalidLogGroup(_))));
-        assert!(matches!(valid().log_stream("a:b").validate(), Err(BuildError::InvalidLogStream(_))));
+        assert!(matches!(
+            Builder::default().service("s").validate(),
+            Err(BuildError::MissingLogGroup)
+        ));
+        assert!(matches!(
+            Builder::default().log_group("/g").validate(),
+            Err(BuildError::MissingService)
+        ));
+        assert!(matches!(
+            valid().log_group("bad group!").validate(),
+            Err(BuildError::InvalidLogGroup(_))
+        ));
+        assert!(matches!(
+            valid().log_stream("a:b").validate(),
+            Err(BuildError::InvalidLogStream(_))
+        ));
         assert!(matches!(
             valid().static_field("level", "x").validate(),
             Err(BuildError::ReservedStaticField(_))
         ));
-        assert!(matches!(valid().max_event_bytes(10).validate(), Err(BuildError::InvalidMaxEventBytes(10))));
-        assert!(matches!(valid().buffer_bytes(1000).validate(), Err(BuildError::BufferTooSmall { .. })));
-        assert!(matches!(valid().max_in_flight(0).validate(), Err(BuildError::ZeroInFlight)));
+        assert!(matches!(
+            valid().max_event_bytes(10).validate(),
+            Err(BuildError::InvalidMaxEventBytes(10))
+        ));
+        assert!(matches!(
+            valid().buffer_bytes(1000).validate(),
+            Err(BuildError::BufferTooSmall { .. })
+        ));
+        assert!(matches!(
+            valid().max_in_flight(0).validate(),
+            Err(BuildError::ZeroInFlight)
+        ));
     }
 }

@@ -84,14 +84,18 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
             events: &batch.events,
             sequence_token: token.as_deref(),
         };
-        let result = tokio::time::timeout(dest.request_timeout, dest.client.put_log_events(request))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ClientError::transport(
-                    ErrorKind::Timeout,
-                    format!("no answer within request_timeout ({:?})", dest.request_timeout),
-                ))
-            });
+        let result =
+            tokio::time::timeout(dest.request_timeout, dest.client.put_log_events(request))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ClientError::transport(
+                        ErrorKind::Timeout,
+                        format!(
+                            "no answer within request_timeout ({:?})",
+                            dest.request_timeout
+                        ),
+                    ))
+                });
         let error = match result {
             Ok(response) => {
                 if response.next_sequence_token.is_some() {
@@ -176,7 +180,10 @@ fn give_up(dest: &Destination, reason: GiveUpReason, error: &ClientError) -> Del
 /// "Already exists" is success: other processes may race us.
 async fn create_stream(dest: &Destination) -> Result<(), ClientError> {
     let client = &dest.client;
-    match client.create_log_stream(&dest.log_group, &dest.log_stream).await {
+    match client
+        .create_log_stream(&dest.log_group, &dest.log_stream)
+        .await
+    {
         Err(e) if e.is_not_found() && dest.create_log_group => {}
         Err(e) if e.is_not_found() => {
             return Err(ClientError {
@@ -195,10 +202,17 @@ async fn create_stream(dest: &Destination) -> Result<(), ClientError> {
         && let Err(e) = client.put_retention_policy(&dest.log_group, days).await
     {
         dest.shared.diagnostics.report("retention", || {
-            format!("could not set {days}-day retention on {}: {e}", dest.log_group)
+            format!(
+                "could not set {days}-day retention on {}: {e}",
+                dest.log_group
+            )
         });
     }
-    ok_if_exists(client.create_log_stream(&dest.log_group, &dest.log_stream).await)
+    ok_if_exists(
+        client
+            .create_log_stream(&dest.log_group, &dest.log_stream)
+            .await,
+    )
 }
 
 fn ok_if_exists(result: Result<(), ClientError>) -> Result<(), ClientError> {

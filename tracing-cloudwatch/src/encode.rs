@@ -469,12 +469,14 @@ mod tests {
         ] {
             let mut ours = String::new();
             write_rfc3339_millis(&mut ours, millis);
-            let theirs = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-                .unwrap()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap();
-            let parsed = time::OffsetDateTime::parse(&ours, &time::format_description::well_known::Rfc3339)
-                .unwrap();
+            let theirs =
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                    .unwrap()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap();
+            let parsed =
+                time::OffsetDateTime::parse(&ours, &time::format_description::well_known::Rfc3339)
+                    .unwrap();
             assert_eq!(
                 parsed.unix_timestamp_nanos(),
                 i128::from(millis) * 1_000_000,
@@ -486,7 +488,13 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_as_serde_json_does() {
-        for s in ["plain", "quote \" and \\ backslash", "ctl \u{1}\n\r\t", "é 日本 🦀", ""] {
+        for s in [
+            "plain",
+            "quote \" and \\ backslash",
+            "ctl \u{1}\n\r\t",
+            "é 日本 🦀",
+            "",
+        ] {
             let mut ours = String::new();
             write_json_str(&mut ours, s);
             let back: String = serde_json::from_str(&ours).unwrap();

@@ -25,7 +25,9 @@ pub enum BuildError {
     #[error("max_event_bytes {0} is out of range: choose between 1024 and 1048550")]
     InvalidMaxEventBytes(usize),
     /// The buffer cannot hold even one event of the maximum size.
-    #[error("buffer_bytes {buffer_bytes} is too small: it must hold one largest event ({min} bytes); raise it or lower max_event_bytes")]
+    #[error(
+        "buffer_bytes {buffer_bytes} is too small: it must hold one largest event ({min} bytes); raise it or lower max_event_bytes"
+    )]
     BufferTooSmall {
         /// The configured buffer.
         buffer_bytes: usize,

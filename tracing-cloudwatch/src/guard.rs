@@ -79,7 +79,11 @@ impl WorkerGuard {
 
     fn send_shutdown(&self, deadline: Instant, done: Completion) -> bool {
         self.handle.shared.wake.notify_one();
-        let sent = self.handle.queue.send(Message::Shutdown { deadline, done }).is_ok();
+        let sent = self
+            .handle
+            .queue
+            .send(Message::Shutdown { deadline, done })
+            .is_ok();
         self.handle.shared.wake.notify_one();
         sent
     }
@@ -112,7 +116,11 @@ impl CloudWatchHandle {
     /// at once if the worker has stopped.
     pub async fn flush(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        if self.queue.send(Message::Flush(Completion::Async(tx))).is_ok() {
+        if self
+            .queue
+            .send(Message::Flush(Completion::Async(tx)))
+            .is_ok()
+        {
             self.shared.wake.notify_one();
             let _ = rx.await;
         }
@@ -122,7 +130,11 @@ impl CloudWatchHandle {
     /// for at most `timeout`. Returns whether the flush completed.
     pub fn flush_blocking(&self, timeout: Duration) -> bool {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        if self.queue.send(Message::Flush(Completion::Blocking(tx))).is_err() {
+        if self
+            .queue
+            .send(Message::Flush(Completion::Blocking(tx)))
+            .is_err()
+        {
             return true;
         }
         self.shared.wake.notify_one();

@@ -6,7 +6,10 @@ use tracing_subscriber::prelude::*;
 use crate::{MemoryClient, builder};
 
 /// Runs `f` under a subscriber with only the layer, then flushes and returns the records.
-fn capture(configure: impl FnOnce(crate::Builder) -> crate::Builder, f: impl FnOnce()) -> Vec<Value> {
+fn capture(
+    configure: impl FnOnce(crate::Builder) -> crate::Builder,
+    f: impl FnOnce(),
+) -> Vec<Value> {
     let client = MemoryClient::default();
     let (layer, guard) = configure(builder().log_group("/test/records").service("orders-api"))
         .build(client.clone())
@@ -41,7 +44,10 @@ impl std::error::Error for Inner {}
 fn a_record_has_every_documented_key() {
     let before = crate::layer::now_millis();
     let records = capture(
-        |b| b.static_field("env", "test").static_field("version", json!(3)),
+        |b| {
+            b.static_field("env", "test")
+                .static_field("version", json!(3))
+        },
         || {
             let span = tracing::info_span!("request", trace_id = "abc123", method = "POST");
             let _e = span.enter();
@@ -54,7 +60,11 @@ fn a_record_has_every_documented_key() {
     let after = crate::layer::now_millis();
     assert_eq!(records.len(), 1);
     let r = &records[0];
-    let ts = time::OffsetDateTime::parse(r["timestamp"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let ts = time::OffsetDateTime::parse(
+        r["timestamp"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     let ms = (ts.unix_timestamp_nanos() / 1_000_000) as i64;
     assert!((before..=after).contains(&ms));
     assert!(r["timestamp"].as_str().unwrap().ends_with('Z'));
@@ -82,35 +92,69 @@ fn a_record_has_every_documented_key() {
         })
     );
     let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
-    assert_eq!(&keys[..6], ["timestamp", "level", "message", "service", "trace_id", "target"]);
+    assert_eq!(
+        &keys[..6],
+        [
+            "timestamp",
+            "level",
+            "message",
+            "service",
+            "trace_id",
+            "target"
+        ]
+    );
 }
 
 #[test]
 fn trace_id_comes_from_the_event_then_the_nearest_span() {
-    let records = capture(|b| b, || {
-        tracing::info!("no trace");
-        let outer = tracing::info_span!("outer", trace_id = "outer-id");
-        let _o = outer.enter();
-        tracing::info!("outer only");
-        let inner = tracing::info_span!("inner", trace_id = "inner-id");
-        let _i = inner.enter();
-        tracing::info!("nearest wins");
-        tracing::info!(trace_id = "own-id", "own wins");
-        let recorded = tracing::info_span!("late", trace_id = tracing::field::Empty);
-        recorded.record("trace_id", "late-id");
-        let _l = recorded.enter();
-        tracing::info!("recorded later");
-    });
+    let records = capture(
+        |b| b,
+        || {
+            tracing::info!("no trace");
+            let outer = tracing::info_span!("outer", trace_id = "outer-id");
+            let _o = outer.enter();
+            tracing::info!("outer only");
+            let inner = tracing::info_span!("inner", trace_id = "inner-id");
+            let _i = inner.enter();
+            tracing::info!("nearest wins");
+            tracing::info!(trace_id = "own-id", "own wins");
+            let recorded = tracing::info_span!("late", trace_id = tracing::field::Empty);
+            recorded.record("trace_id", "late-id");
+            let _l = recorded.enter();
+            tracing::info!("recorded later");
+        },
+    );
     let ids: Vec<&Value> = records.iter().map(|r| &r["trace_id"]).collect();
-    assert_eq!(ids, [&Value::Null, &json!("outer-id"), &json!("inner-id"), &json!("own-id"), &json!("late-id")]);
+    assert_eq!(
+        ids,
+        [
+            &Value::Null,
+            &json!("outer-id"),
+            &json!("inner-id"),
+            &json!("own-id"),
+            &json!("late-id")
+        ]
+    );
     assert!(records[0].get("trace_id").is_none(), "absent, not null");
 }
 
 #[test]
 fn colliding_fields_are_kept_under_a_prefix() {
-    let records = capture(|b| b.static_field("env", "prod"), || {
-        tracing::warn!(level = "high", service = "other", timestamp = 5, target = "t", spans = 1, env = "dev", truncated = true, "collisions");
-    });
+    let records = capture(
+        |b| b.static_field("env", "prod"),
+        || {
+            tracing::warn!(
+                level = "high",
+                service = "other",
+                timestamp = 5,
+                target = "t",
+                spans = 1,
+                env = "dev",
+                truncated = true,
+                "collisions"
+            );
+        },
+    );
     let r = &records[0];
     assert_eq!(r["level"], "WARN");
     assert_eq!(r["service"], "orders-api");
@@ -127,9 +171,12 @@ fn colliding_fields_are_kept_under_a_prefix() {
 #[test]
 fn oversize_records_are_truncated_into_valid_json() {
     let big = "é".repeat(3_000);
-    let records = capture(|b| b.max_event_bytes(2_048), || {
-        tracing::info!(blob = %big, small = 1, "big one");
-    });
+    let records = capture(
+        |b| b.max_event_bytes(2_048),
+        || {
+            tracing::info!(blob = %big, small = 1, "big one");
+        },
+    );
     let r = &records[0];
     assert_eq!(r["truncated"], true);
     assert_eq!(r["small"], 1);
@@ -140,7 +187,11 @@ fn oversize_records_are_truncated_into_valid_json() {
 #[test]
 fn events_after_shutdown_are_counted_not_lost() {
     let client = MemoryClient::default();
-    let (layer, guard) = builder().log_group("/t").service("s").build(client.clone()).unwrap();
+    let (layer, guard) = builder()
+        .log_group("/t")
+        .service("s")
+        .build(client.clone())
+        .unwrap();
     let handle = guard.handle();
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     tracing::dispatcher::with_default(&dispatch, || tracing::info!("before"));

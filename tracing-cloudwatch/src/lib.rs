@@ -80,9 +80,9 @@
 
 #![warn(missing_docs)]
 
-pub mod record;
 #[cfg(test)]
 mod layer_tests;
+pub mod record;
 
 #[cfg(feature = "client")]
 mod batch;

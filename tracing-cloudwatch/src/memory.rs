@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use crate::batch::LogEvent;
-use crate::client::{BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse};
+use crate::client::{
+    BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
+};
 
 /// Stores every event it receives, per group and stream; a clone shares the same store.
 ///
@@ -59,7 +61,11 @@ impl MemoryClient {
 }
 
 fn not_found(what: &str) -> ClientError {
-    ClientError::service("ResourceNotFoundException", 400, format!("{what} does not exist"))
+    ClientError::service(
+        "ResourceNotFoundException",
+        400,
+        format!("{what} does not exist"),
+    )
 }
 
 impl LogsClient for MemoryClient {
@@ -70,7 +76,10 @@ impl LogsClient for MemoryClient {
         Box::pin(async move {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let key = (request.log_group.to_owned(), request.log_stream.to_owned());
-            let stream = state.streams.get_mut(&key).ok_or_else(|| not_found("log stream"))?;
+            let stream = state
+                .streams
+                .get_mut(&key)
+                .ok_or_else(|| not_found("log stream"))?;
             stream.extend_from_slice(request.events);
             Ok(PutLogEventsResponse::default())
         })

@@ -121,5 +121,4 @@ impl Dropped {
             + self.non_retryable
             + self.shutdown
     }
-
 }

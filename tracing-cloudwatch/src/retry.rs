@@ -123,7 +123,11 @@ mod tests {
             ("InternalFailure", 500, false),
             ("SomethingNew", 502, false),
         ] {
-            assert_eq!(classify(&service(code, status)), Decision::Retry { throttled }, "{code}");
+            assert_eq!(
+                classify(&service(code, status)),
+                Decision::Retry { throttled },
+                "{code}"
+            );
         }
     }
 
@@ -137,12 +141,18 @@ mod tests {
 
     #[test]
     fn a_missing_stream_is_created() {
-        assert_eq!(classify(&service("ResourceNotFoundException", 400)), Decision::CreateAndRetry);
+        assert_eq!(
+            classify(&service("ResourceNotFoundException", 400)),
+            Decision::CreateAndRetry
+        );
     }
 
     #[test]
     fn already_accepted_is_success() {
-        assert_eq!(classify(&service("DataAlreadyAcceptedException", 400)), Decision::AlreadyAccepted);
+        assert_eq!(
+            classify(&service("DataAlreadyAcceptedException", 400)),
+            Decision::AlreadyAccepted
+        );
     }
 
     #[test]
@@ -160,19 +170,35 @@ mod tests {
             classify(&service("InvalidParameterException", 400)),
             Decision::GiveUp(GiveUpReason::Invalid)
         );
-        for code in ["AccessDeniedException", "UnrecognizedClientException", "ExpiredTokenException"] {
-            assert_eq!(classify(&service(code, 400)), Decision::GiveUp(GiveUpReason::Unauthorized));
+        for code in [
+            "AccessDeniedException",
+            "UnrecognizedClientException",
+            "ExpiredTokenException",
+        ] {
+            assert_eq!(
+                classify(&service(code, 400)),
+                Decision::GiveUp(GiveUpReason::Unauthorized)
+            );
         }
-        assert_eq!(classify(&service("", 403)), Decision::GiveUp(GiveUpReason::Unauthorized));
+        assert_eq!(
+            classify(&service("", 403)),
+            Decision::GiveUp(GiveUpReason::Unauthorized)
+        );
         let construction = ClientError::transport(ErrorKind::Construction, "no region");
-        assert_eq!(classify(&construction), Decision::GiveUp(GiveUpReason::Invalid));
+        assert_eq!(
+            classify(&construction),
+            Decision::GiveUp(GiveUpReason::Invalid)
+        );
     }
 
     #[test]
     fn backoff_grows_exponentially_up_to_the_cap() {
         let base = Duration::from_millis(100);
         let cap = Duration::from_secs(10);
-        assert_eq!(backoff(0, base, cap, 0.999_999), Duration::from_millis(100).mul_f64(0.999_999));
+        assert_eq!(
+            backoff(0, base, cap, 0.999_999),
+            Duration::from_millis(100).mul_f64(0.999_999)
+        );
         assert_eq!(backoff(3, base, cap, 0.5), Duration::from_millis(400));
         assert_eq!(backoff(10, base, cap, 0.5), Duration::from_secs(5));
         assert_eq!(backoff(40, base, cap, 1.0), cap);

@@ -160,7 +160,10 @@ mod tests {
                 let v = check(&out, max);
                 let msg = v["message"].as_str().unwrap();
                 let body = msg.trim_end_matches(ELLIPSIS);
-                assert!(body.chars().all(|c| filler.contains(c)), "{filler} at {max}");
+                assert!(
+                    body.chars().all(|c| filler.contains(c)),
+                    "{filler} at {max}"
+                );
             }
         }
     }
@@ -173,7 +176,10 @@ mod tests {
 
     #[test]
     fn the_largest_field_is_cut_first() {
-        let r = record_with("keep me", json!({"blob": "y".repeat(50_000), "note": "z".repeat(500)}));
+        let r = record_with(
+            "keep me",
+            json!({"blob": "y".repeat(50_000), "note": "z".repeat(500)}),
+        );
         let v = check(&truncate_record(&r, 4_000), 4_000);
         assert_eq!(v["message"], "keep me");
         assert_eq!(v["note"], "z".repeat(500));

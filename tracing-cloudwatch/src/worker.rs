@@ -188,7 +188,9 @@ impl Worker {
                     self.seal();
                     self.flush_waiters.push((self.next_seq, done));
                 }
-                Ok(Message::Shutdown { deadline, done }) => self.begin_shutdown(deadline, done).await,
+                Ok(Message::Shutdown { deadline, done }) => {
+                    self.begin_shutdown(deadline, done).await
+                }
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
                     // Only the guard and the layer send; both are gone.
@@ -321,7 +323,11 @@ impl Worker {
     fn lowest_unfinished(&self) -> u64 {
         let queued = self.ready.front().map(|(seq, _)| *seq);
         let flying = self.in_flight_meta.values().map(|m| m.seq).min();
-        queued.into_iter().chain(flying).min().unwrap_or(self.next_seq)
+        queued
+            .into_iter()
+            .chain(flying)
+            .min()
+            .unwrap_or(self.next_seq)
     }
 
     fn complete_flushes(&mut self) {
@@ -358,7 +364,10 @@ impl Worker {
             ("too_old", now.too_old - before.too_old),
             ("too_new", now.too_new - before.too_new),
             ("expired", now.expired - before.expired),
-            ("retries_exhausted", now.retries_exhausted - before.retries_exhausted),
+            (
+                "retries_exhausted",
+                now.retries_exhausted - before.retries_exhausted,
+            ),
             ("non_retryable", now.non_retryable - before.non_retryable),
             ("shutdown", now.shutdown - before.shutdown),
         ];

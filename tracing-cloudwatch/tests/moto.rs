@@ -60,15 +60,27 @@ async fn records_arrive_and_parse_and_the_group_and_stream_are_created() {
     });
     guard.flush().await;
     let metrics = guard.metrics();
-    assert_eq!((metrics.delivered, metrics.dropped.total()), (2, 0), "{metrics:?}");
+    assert_eq!(
+        (metrics.delivered, metrics.dropped.total()),
+        (2, 0),
+        "{metrics:?}"
+    );
 
-    let groups = client.describe_log_groups().log_group_name_prefix("/it/records").send().await.unwrap();
+    let groups = client
+        .describe_log_groups()
+        .log_group_name_prefix("/it/records")
+        .send()
+        .await
+        .unwrap();
     let group = &groups.log_groups()[0];
     assert_eq!(group.log_group_name(), Some("/it/records"));
     assert_eq!(group.retention_in_days(), Some(7));
 
     let events = read_stream(&client, "/it/records", "it-stream").await;
-    let records: Vec<LogRecord> = events.iter().map(|(_, m)| serde_json::from_str(m).unwrap()).collect();
+    let records: Vec<LogRecord> = events
+        .iter()
+        .map(|(_, m)| serde_json::from_str(m).unwrap())
+        .collect();
     assert_eq!(records.len(), 2);
     assert_eq!(records[1].level, "ERROR");
     assert_eq!(records[1].message.as_deref(), Some("payment failed"));
@@ -78,8 +90,15 @@ async fn records_arrive_and_parse_and_the_group_and_stream_are_created() {
     assert_eq!(records[1].fields["env"], "it");
     assert_eq!(records[1].spans[0].fields["route"], "/orders");
     // CloudWatch's event timestamp is the record's own.
-    let parsed = time::OffsetDateTime::parse(&records[0].timestamp, &time::format_description::well_known::Rfc3339).unwrap();
-    assert_eq!((parsed.unix_timestamp_nanos() / 1_000_000) as i64, events[0].0);
+    let parsed = time::OffsetDateTime::parse(
+        &records[0].timestamp,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(
+        (parsed.unix_timestamp_nanos() / 1_000_000) as i64,
+        events[0].0
+    );
     drop(guard);
 }
 
@@ -96,7 +115,11 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
         .unwrap();
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
         for seq in 0..N {
-            tracing::info!(seq, padding = "a fairly ordinary amount of detail for a log line", "event");
+            tracing::info!(
+                seq,
+                padding = "a fairly ordinary amount of detail for a log line",
+                "event"
+            );
         }
     });
     let metrics = guard.shutdown().await;
@@ -106,7 +129,11 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
     let events = read_stream(&client, "/it/volume", "volume").await;
     let seqs: Vec<u64> = events
         .iter()
-        .map(|(_, m)| serde_json::from_str::<Value>(m).unwrap()["seq"].as_u64().unwrap())
+        .map(|(_, m)| {
+            serde_json::from_str::<Value>(m).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
     let mut sorted = seqs.clone();
     sorted.sort_unstable();
@@ -115,7 +142,11 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
     assert_eq!(sorted, (0..N).collect::<Vec<_>>());
     // Chronological as returned, and chronological order is emission order.
     assert!(events.windows(2).all(|w| w[0].0 <= w[1].0));
-    let mut by_seq: Vec<(u64, i64)> = seqs.iter().copied().zip(events.iter().map(|e| e.0)).collect();
+    let mut by_seq: Vec<(u64, i64)> = seqs
+        .iter()
+        .copied()
+        .zip(events.iter().map(|e| e.0))
+        .collect();
     by_seq.sort_unstable();
     assert!(by_seq.windows(2).all(|w| w[0].1 <= w[1].1));
 }
@@ -141,6 +172,10 @@ async fn dropping_the_guard_delivers_what_was_buffered() {
     // Dropped from inside a Tokio runtime: the guard must not need it.
     drop(guard);
     let metrics = handle.metrics();
-    assert_eq!((metrics.delivered, metrics.dropped.total()), (100, 0), "{metrics:?}");
+    assert_eq!(
+        (metrics.delivered, metrics.dropped.total()),
+        (100, 0),
+        "{metrics:?}"
+    );
     assert_eq!(read_stream(&client, "/it/drop", "drop").await.len(), 100);
 }

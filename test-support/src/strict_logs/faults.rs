@@ -24,7 +24,8 @@ pub enum Fault {
     /// Store the events, then close the connection without answering. The client cannot know
     /// the batch landed, so its retry stores it a second time unless sequence tokens are
     /// enforced (then the retry gets `DataAlreadyAcceptedException`). This duplicate is
-    /// unavoidable in the protocol since CloudWatch stopped enforcing tokens.
+    /// unavoidable in the protocol since CloudWatch stopped enforcing tokens. A batch the
+    /// endpoint refuses (limits, missing stream, token) is answered normally instead.
     ResetAfterAccept,
     /// HTTP 400 `ResourceNotFoundException` (nothing is changed: the stream still exists).
     ResourceNotFound,

@@ -81,7 +81,9 @@ pub struct StrictStats {
     pub rejected_too_new: u64,
     /// Events rejected as older than the group's retention (and not already too old).
     pub rejected_expired: u64,
-    /// Every parsed `PutLogEvents` request in arrival order of its outcome.
+    /// Every parsed `PutLogEvents` request that finished, in the order they finished
+    /// (a request the client abandoned during a [`Fault::Slow`](super::Fault::Slow) delay
+    /// is counted in `put_requests` but has no record).
     pub puts: Vec<PutRecord>,
 }
 

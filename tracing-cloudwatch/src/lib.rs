@@ -154,3 +154,8 @@ pub use metrics::{Dropped, MetricsSnapshot};
 pub fn builder() -> Builder {
     Builder::default()
 }
+
+/// The README's code blocks, compiled as doc tests so the quick start stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

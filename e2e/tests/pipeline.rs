@@ -1,0 +1,343 @@
+//! The whole pipeline against moto, with the real binaries:
+//! `provision up` -> `demo-api` (layer -> CloudWatch Logs) -> `analyzer-lambda replay`
+//! (the subscription's stand-in: moto cannot run a Lambda) -> DynamoDB + SNS -> SQS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use test_support::{ACCOUNT_ID, Moto, REGION};
+
+const PREFIX: &str = "e2e";
+const LOG_GROUP: &str = "/e2e/orders-api";
+
+/// The workspace's binaries sit next to this test's `deps/` folder; `cargo test --workspace`
+/// builds them before any test runs.
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test --workspace` (or scripts/test), which builds every binary",
+        path.display()
+    );
+    path
+}
+
+fn run(moto: &Moto, name: &str, args: &[&str], extra_env: &[(&str, String)]) -> Output {
+    let output = Command::new(binary(name))
+        .args(args)
+        .envs(moto.env())
+        .envs(extra_env.iter().map(|(k, v)| (*k, v.clone())))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{name} {args:?} failed: {}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A Lambda zip whose code moto stores but never runs.
+fn stand_in_zip(dir: &Path) -> PathBuf {
+    let path = dir.join("analyzer.zip");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    zip.start_file("bootstrap", options).unwrap();
+    zip.write_all(b"#!/bin/sh\nexit 0\n").unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct DemoApi(Child);
+
+impl DemoApi {
+    fn start(moto: &Moto, port: u16) -> DemoApi {
+        let child = Command::new(binary("demo-api"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--log-group",
+                LOG_GROUP,
+                "--log-stream",
+                "e2e",
+                "--no-stdout-logs",
+                "--payment-decline-rate",
+                "0",
+                "--payment-timeout-rate",
+                "0",
+                "--payment-deadline-ms",
+                "300",
+            ])
+            .envs(moto.env())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        DemoApi(child)
+    }
+
+    fn terminate(mut self) {
+        let pid = self.0.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                assert!(status.success(), "demo-api exited with {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "demo-api did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for DemoApi {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Incident rows by trace id, and the number of rows.
+async fn incidents(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> (BTreeMap<String, Vec<String>>, usize) {
+    let mut by_trace: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut rows = 0;
+    let mut start = None;
+    loop {
+        let page = ddb
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in page.items() {
+            let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+            if s("item_type").as_deref() != Some("incident") {
+                continue;
+            }
+            rows += 1;
+            if let (Some(trace), Some(fp)) = (s("trace_id"), s("fingerprint")) {
+                by_trace.entry(trace).or_default().push(fp);
+            }
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return (by_trace, rows);
+        }
+    }
+}
+
+/// Alert notifications delivered to the queue: (fingerprint, event_type, severity attribute).
+async fn drain_alerts(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<(String, String, String)> {
+    let mut alerts = Vec::new();
+    loop {
+        let page = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if page.messages().is_empty() {
+            return alerts;
+        }
+        for m in page.messages() {
+            let body: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+            // SNS wraps the message in its notification envelope unless raw delivery is on.
+            let (text, attributes) = match body.get("Message") {
+                Some(message) => (
+                    message.as_str().unwrap().to_owned(),
+                    body["MessageAttributes"].clone(),
+                ),
+                None => (m.body().unwrap().to_owned(), Value::Null),
+            };
+            let fingerprint = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Fingerprint:"))
+                .expect("alert names its fingerprint")
+                .trim()
+                .to_owned();
+            let attr = |k: &str| {
+                attributes[k]["Value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            assert_eq!(attr("service"), "orders-api", "{body}");
+            alerts.push((fingerprint, attr("event_type"), attr("severity")));
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_requests_become_incidents_and_deduplicated_alerts() {
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let scratch = std::env::temp_dir().join(format!("logpipe-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+
+    // 1. The stack, with an SQS queue subscribed to the alerts.
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("e2e-alerts")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:e2e-alerts");
+    let zip = stand_in_zip(&scratch);
+    let provision_args = [
+        "up",
+        "--prefix",
+        PREFIX,
+        "--log-group",
+        LOG_GROUP,
+        "--alert-sqs",
+        &queue_arn,
+        "--lambda-zip",
+        zip.to_str().unwrap(),
+        // moto 5.2.5 does not speak the CBOR protocol of the CloudWatch (metrics) API the SDK
+        // uses for dashboards; provision's own tests cover the dashboard body.
+        "--no-dashboard",
+    ];
+    run(&moto, "provision", &provision_args, &[]);
+
+    // 2. The service, and requests that fail in known ways.
+    let port = free_port();
+    let api = DemoApi::start(&moto, port);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get(format!("{base}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "demo-api did not answer /health");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut failing: Vec<String> = Vec::new();
+    for i in 0..6 {
+        let order: Value = http
+            .post(format!("{base}/orders"))
+            .json(&serde_json::json!({"item": format!("book {i}"), "quantity": 1, "unit_price_cents": 1000 + i}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = order["id"].as_u64().expect("order id");
+        let fail = if i % 2 == 0 { "decline" } else { "timeout" };
+        let trace = format!("e2e-pay-{i}");
+        let response = http
+            .post(format!("{base}/orders/{id}/pay?fail={fail}"))
+            .header("x-request-id", &trace)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_server_error() || response.status().as_u16() == 402,
+            "{}",
+            response.status()
+        );
+        failing.push(trace);
+    }
+    for i in 0..2 {
+        let trace = format!("e2e-panic-{i}");
+        let response = http
+            .get(format!("{base}/panic"))
+            .header("x-request-id", &trace)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        failing.push(trace);
+    }
+    // Graceful shutdown flushes the layer.
+    api.terminate();
+
+    // 3. The subscription's stand-in, twice: the second run must change nothing.
+    let table = format!("{PREFIX}-Incidents");
+    let topic = format!("arn:aws:sns:{REGION}:{ACCOUNT_ID}:{PREFIX}-alerts");
+    let analyzer_env = [
+        ("INCIDENTS_TABLE", table.clone()),
+        ("ALERTS_TOPIC_ARN", topic),
+    ];
+    let replay = ["replay", "--log-group", LOG_GROUP, "--since", "15m"];
+    run(&moto, "analyzer-lambda", &replay, &analyzer_env);
+
+    let (by_trace, rows) = incidents(&ddb, &table).await;
+    for trace in &failing {
+        assert!(
+            by_trace.contains_key(trace),
+            "no incident for failing request {trace}; incidents: {by_trace:?}"
+        );
+    }
+    let fingerprints: BTreeSet<&String> = failing.iter().flat_map(|t| &by_trace[t]).collect();
+    assert!(
+        fingerprints.len() >= 2,
+        "declines, timeouts and panics are different problems: {fingerprints:?}"
+    );
+    let alerts = drain_alerts(&sqs, &queue_url).await;
+    let mut opened: BTreeMap<&str, usize> = BTreeMap::new();
+    for (fp, event_type, severity) in &alerts {
+        assert!(!severity.is_empty(), "severity attribute");
+        if event_type == "opened" {
+            *opened.entry(fp.as_str()).or_default() += 1;
+        }
+    }
+    for fp in &fingerprints {
+        assert_eq!(
+            opened.get(fp.as_str()),
+            Some(&1),
+            "one opening alert per fingerprint: {alerts:?}"
+        );
+    }
+    assert!(
+        alerts.len() < failing.len(),
+        "alerts are per fingerprint, not per event: {alerts:?}"
+    );
+
+    run(&moto, "analyzer-lambda", &replay, &analyzer_env);
+    let (_, rows_again) = incidents(&ddb, &table).await;
+    assert_eq!(rows_again, rows, "a second replay writes nothing new");
+    assert!(
+        drain_alerts(&sqs, &queue_url).await.is_empty(),
+        "and alerts nobody twice"
+    );
+
+    let _ = std::fs::remove_dir_all(&scratch);
+}

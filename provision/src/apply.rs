@@ -35,14 +35,17 @@ pub struct Target<'a> {
 
 impl Target<'_> {
     pub(crate) fn desired(&self) -> Result<(&Desired, &LambdaZip)> {
-        self.up.ok_or_else(|| anyhow!("internal error: a creating step ran without a desired state"))
+        self.up
+            .ok_or_else(|| anyhow!("internal error: a creating step ran without a desired state"))
     }
 }
 
 /// Whether a CreateFunction error means the new role has not reached Lambda yet.
 pub fn is_role_not_ready(code: Option<&str>, message: Option<&str>) -> bool {
     code == Some("InvalidParameterValueException")
-        && message.is_some_and(|m| m.contains("cannot be assumed") || m.contains("role defined for the function"))
+        && message.is_some_and(|m| {
+            m.contains("cannot be assumed") || m.contains("role defined for the function")
+        })
 }
 
 fn hash_map(map: &std::collections::BTreeMap<String, String>) -> HashMap<String, String> {
@@ -53,15 +56,22 @@ fn hash_map(map: &std::collections::BTreeMap<String, String>) -> HashMap<String,
 pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
     let n = t.names;
     match op {
-        Op::CreateRole | Op::UpdateTrustPolicy | Op::PutRolePolicy | Op::DeleteRole { .. } => iam(c, t, op).await,
-        Op::CreateTable | Op::SetOnDemand | Op::AddIndex { .. } | Op::EnableTtl | Op::DeleteTable => {
-            crate::apply_table::run(c, n, op).await
+        Op::CreateRole | Op::UpdateTrustPolicy | Op::PutRolePolicy | Op::DeleteRole { .. } => {
+            iam(c, t, op).await
         }
+        Op::CreateTable
+        | Op::SetOnDemand
+        | Op::AddIndex { .. }
+        | Op::EnableTtl
+        | Op::DeleteTable => crate::apply_table::run(c, n, op).await,
         Op::CreateQueue => {
             c.sqs
                 .create_queue()
                 .queue_name(n.queue())
-                .attributes(aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod, DLQ_RETENTION_SECS)
+                .attributes(
+                    aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod,
+                    DLQ_RETENTION_SECS,
+                )
                 .set_tags(Some(hash_map(&n.tags())))
                 .send()
                 .await
@@ -91,10 +101,14 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
         | Op::DeleteLogGroup { .. } => logs(c, t, op).await,
         Op::PutDashboard => {
             let (d, _) = t.desired()?;
+            let body = d
+                .dashboard
+                .as_ref()
+                .ok_or_else(|| anyhow!("internal error: no dashboard body"))?;
             c.cloudwatch
                 .put_dashboard()
                 .dashboard_name(n.dashboard())
-                .dashboard_body(d.dashboard.to_string())
+                .dashboard_body(body.to_string())
                 .send()
                 .await
                 .map_err(|e| aws(e, format!("writing dashboard {}", n.dashboard())))?;
@@ -127,7 +141,10 @@ async fn iam(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
             for (k, v) in n.tags() {
                 request = request.tags(aws_sdk_iam::types::Tag::builder().key(k).value(v).build()?);
             }
-            request.send().await.map_err(|e| aws(e, format!("creating IAM role {role}")))?;
+            request
+                .send()
+                .await
+                .map_err(|e| aws(e, format!("creating IAM role {role}")))?;
         }
         Op::UpdateTrustPolicy => {
             let (d, _) = t.desired()?;
@@ -148,14 +165,31 @@ async fn iam(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
                 .policy_document(d.role_policy.to_string())
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("writing policy {} of IAM role {role}", n.role_policy())))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("writing policy {} of IAM role {role}", n.role_policy()),
+                    )
+                })?;
         }
         Op::DeleteRole { inline_policies } => {
             for policy in inline_policies {
-                match c.iam.delete_role_policy().role_name(&role).policy_name(policy).send().await {
+                match c
+                    .iam
+                    .delete_role_policy()
+                    .role_name(&role)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                {
                     Ok(_) => {}
                     Err(e) if is_missing(&e, |e| e.is_no_such_entity_exception()) => {}
-                    Err(e) => return Err(aws(e, format!("deleting policy {policy} of IAM role {role}"))),
+                    Err(e) => {
+                        return Err(aws(
+                            e,
+                            format!("deleting policy {policy} of IAM role {role}"),
+                        ));
+                    }
                 }
             }
             match c.iam.delete_role().role_name(&role).send().await {
@@ -172,8 +206,18 @@ async fn iam(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
 async fn logs(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
     let n = t.names;
     match op {
-        Op::CreateLogGroup { group, retention_days } => {
-            match c.logs.create_log_group().log_group_name(group).set_tags(Some(hash_map(&n.tags()))).send().await {
+        Op::CreateLogGroup {
+            group,
+            retention_days,
+        } => {
+            match c
+                .logs
+                .create_log_group()
+                .log_group_name(group)
+                .set_tags(Some(hash_map(&n.tags())))
+                .send()
+                .await
+            {
                 Ok(_) => {}
                 // Lambda may create its own group between our read and this step.
                 Err(e) if is_missing(&e, |e| e.is_resource_already_exists_exception()) => {}
@@ -181,7 +225,10 @@ async fn logs(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
             }
             set_retention(c, group, *retention_days).await?;
         }
-        Op::SetRetention { group, retention_days } => set_retention(c, group, *retention_days).await?,
+        Op::SetRetention {
+            group,
+            retention_days,
+        } => set_retention(c, group, *retention_days).await?,
         Op::PutFilter { group } => {
             let (d, _) = t.desired()?;
             c.logs
@@ -203,17 +250,31 @@ async fn logs(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
                 })?;
         }
         Op::DeleteFilter { group } => {
-            match c.logs.delete_subscription_filter().log_group_name(group).filter_name(n.filter()).send().await {
+            match c
+                .logs
+                .delete_subscription_filter()
+                .log_group_name(group)
+                .filter_name(n.filter())
+                .send()
+                .await
+            {
                 Ok(_) => {}
                 Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
-                Err(e) => return Err(aws(e, format!("deleting subscription filter {} of {group}", n.filter()))),
+                Err(e) => {
+                    return Err(aws(
+                        e,
+                        format!("deleting subscription filter {} of {group}", n.filter()),
+                    ));
+                }
             }
         }
-        Op::DeleteLogGroup { group } => match c.logs.delete_log_group().log_group_name(group).send().await {
-            Ok(_) => {}
-            Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
-            Err(e) => return Err(aws(e, format!("deleting log group {group}"))),
-        },
+        Op::DeleteLogGroup { group } => {
+            match c.logs.delete_log_group().log_group_name(group).send().await {
+                Ok(_) => {}
+                Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
+                Err(e) => return Err(aws(e, format!("deleting log group {group}"))),
+            }
+        }
         other => return Err(anyhow!("internal error: {other:?} is not a logs step")),
     }
     Ok(())
@@ -226,7 +287,12 @@ async fn set_retention(c: &Clients, group: &str, days: i32) -> Result<()> {
         .retention_in_days(days)
         .send()
         .await
-        .map_err(|e| aws(e, format!("setting the retention of log group {group} to {days} days")))?;
+        .map_err(|e| {
+            aws(
+                e,
+                format!("setting the retention of log group {group} to {days} days"),
+            )
+        })?;
     Ok(())
 }
 
@@ -242,7 +308,10 @@ where
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
-    Err(anyhow!("gave up waiting for {what}; run the command again later to resume")).context(what.to_string())
+    Err(anyhow!(
+        "gave up waiting for {what}; run the command again later to resume"
+    ))
+    .context(what.to_string())
 }
 
 /// The key attributes of the table and its indexes (all strings).
@@ -267,12 +336,21 @@ mod tests {
             Some("InvalidParameterValueException"),
             Some("The role defined for the function cannot be assumed by Lambda.")
         ));
-        assert!(!is_role_not_ready(Some("InvalidParameterValueException"), Some("Unzipped size must be smaller")));
-        assert!(!is_role_not_ready(Some("AccessDeniedException"), Some("cannot be assumed")));
+        assert!(!is_role_not_ready(
+            Some("InvalidParameterValueException"),
+            Some("Unzipped size must be smaller")
+        ));
+        assert!(!is_role_not_ready(
+            Some("AccessDeniedException"),
+            Some("cannot be assumed")
+        ));
     }
 
     #[test]
     fn key_attributes_cover_table_and_indexes() {
-        assert_eq!(key_attributes(), ["incident_id", "service", "timestamp", "trace_id"]);
+        assert_eq!(
+            key_attributes(),
+            ["incident_id", "service", "timestamp", "trace_id"]
+        );
     }
 }

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use aws_sdk_lambda::types::{
-    Architecture, DestinationConfig, Environment, FunctionCode, LastUpdateStatus, OnFailure, Runtime, State,
+    Architecture, DestinationConfig, Environment, FunctionCode, LastUpdateStatus, OnFailure,
+    Runtime, State,
 };
 use aws_smithy_types::Blob;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -21,7 +22,13 @@ use crate::step::Op;
 
 fn environment(d: &Desired) -> Environment {
     Environment::builder()
-        .set_variables(Some(d.function.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<HashMap<_, _>>()))
+        .set_variables(Some(
+            d.function
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>(),
+        ))
         .build()
 }
 
@@ -30,7 +37,12 @@ fn desired<'a>(up: Option<(&'a Desired, &'a LambdaZip)>) -> Result<(&'a Desired,
 }
 
 /// Runs a Lambda step.
-pub async fn run(c: &Clients, n: &Names, up: Option<(&Desired, &LambdaZip)>, op: &Op) -> Result<()> {
+pub async fn run(
+    c: &Clients,
+    n: &Names,
+    up: Option<(&Desired, &LambdaZip)>,
+    op: &Op,
+) -> Result<()> {
     let name = n.function();
     match op {
         Op::CreateFunction => create(c, n, desired(up)?).await?,
@@ -62,7 +74,12 @@ pub async fn run(c: &Clients, n: &Names, up: Option<(&Desired, &LambdaZip)>, op:
                 .environment(environment(d))
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("updating the configuration of Lambda function {name}")))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("updating the configuration of Lambda function {name}"),
+                    )
+                })?;
         }
         Op::PutInvokeConfig => {
             let (d, _) = desired(up)?;
@@ -73,19 +90,44 @@ pub async fn run(c: &Clients, n: &Names, up: Option<(&Desired, &LambdaZip)>, op:
                 .maximum_retry_attempts(d.function.max_retry_attempts)
                 .destination_config(
                     DestinationConfig::builder()
-                        .on_failure(OnFailure::builder().destination(&d.function.on_failure_arn).build())
+                        .on_failure(
+                            OnFailure::builder()
+                                .destination(&d.function.on_failure_arn)
+                                .build(),
+                        )
                         .build(),
                 )
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("setting the on-failure destination of Lambda function {name}")))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("setting the on-failure destination of Lambda function {name}"),
+                    )
+                })?;
         }
-        Op::AddPermission { group, statement_id, replace } => {
+        Op::AddPermission {
+            group,
+            statement_id,
+            replace,
+        } => {
             if *replace {
-                match c.lambda.remove_permission().function_name(&name).statement_id(statement_id).send().await {
+                match c
+                    .lambda
+                    .remove_permission()
+                    .function_name(&name)
+                    .statement_id(statement_id)
+                    .send()
+                    .await
+                {
                     Ok(_) => {}
                     Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
-                    Err(e) => return Err(aws(e, format!("removing permission {statement_id} of {name}"))),
+                    Err(e) => {
+                        return Err(aws(
+                            e,
+                            format!("removing permission {statement_id} of {name}"),
+                        ));
+                    }
                 }
             }
             c.lambda
@@ -98,7 +140,12 @@ pub async fn run(c: &Clients, n: &Names, up: Option<(&Desired, &LambdaZip)>, op:
                 .source_account(&n.location.account)
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("allowing log group {group} to invoke Lambda function {name}")))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("allowing log group {group} to invoke Lambda function {name}"),
+                    )
+                })?;
         }
         Op::DeleteFunction => match c.lambda.delete_function().function_name(&name).send().await {
             Ok(_) => {}
@@ -120,7 +167,9 @@ async fn create(c: &Clients, n: &Names, (d, zip): (&Desired, &LambdaZip)) -> Res
             .lambda
             .create_function()
             .function_name(&name)
-            .description("logpipe analyzer: error logs -> incidents + alerts (managed by provision)")
+            .description(
+                "logpipe analyzer: error logs -> incidents + alerts (managed by provision)",
+            )
             .runtime(Runtime::from(f.runtime.as_str()))
             .handler(&f.handler)
             .role(&f.role_arn)
@@ -128,14 +177,24 @@ async fn create(c: &Clients, n: &Names, (d, zip): (&Desired, &LambdaZip)) -> Res
             .timeout(f.timeout_secs)
             .architectures(Architecture::from(f.architecture.as_str()))
             .environment(environment(d))
-            .code(FunctionCode::builder().zip_file(Blob::new(zip.bytes.clone())).build())
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(zip.bytes.clone()))
+                    .build(),
+            )
             .set_tags(Some(n.tags().into_iter().collect()))
             .send()
             .await;
         match result {
             Ok(_) => break,
-            Err(e) if is_role_not_ready(e.code(), e.message()) && started.elapsed() < ROLE_PROPAGATION => {
-                eprintln!("  waiting for IAM role {} to reach Lambda (IAM is eventually consistent)", n.role());
+            Err(e)
+                if is_role_not_ready(e.code(), e.message())
+                    && started.elapsed() < ROLE_PROPAGATION =>
+            {
+                eprintln!(
+                    "  waiting for IAM role {} to reach Lambda (IAM is eventually consistent)",
+                    n.role()
+                );
                 tokio::time::sleep(POLL_INTERVAL).await;
             }
             Err(e) => return Err(aws(e, format!("creating Lambda function {name}"))),
@@ -146,20 +205,27 @@ async fn create(c: &Clients, n: &Names, (d, zip): (&Desired, &LambdaZip)) -> Res
 
 /// Waits until the function is active and no update is in progress.
 async fn wait_ready(c: &Clients, name: &str) -> Result<()> {
-    wait_until(&format!("Lambda function {name} to become ready"), || async {
-        let out = c
-            .lambda
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| aws(e, format!("reading Lambda function {name}")))?;
-        if out.state() == Some(&State::Failed) {
-            return Err(anyhow!("{}", out.state_reason().unwrap_or("no reason given")))
+    wait_until(
+        &format!("Lambda function {name} to become ready"),
+        || async {
+            let out = c
+                .lambda
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(|e| aws(e, format!("reading Lambda function {name}")))?;
+            if out.state() == Some(&State::Failed) {
+                return Err(anyhow!(
+                    "{}",
+                    out.state_reason().unwrap_or("no reason given")
+                ))
                 .with_context(|| format!("Lambda function {name} failed to become active"));
-        }
-        let busy = out.state() == Some(&State::Pending) || out.last_update_status() == Some(&LastUpdateStatus::InProgress);
-        Ok(!busy)
-    })
+            }
+            let busy = out.state() == Some(&State::Pending)
+                || out.last_update_status() == Some(&LastUpdateStatus::InProgress);
+            Ok(!busy)
+        },
+    )
     .await
 }

@@ -20,9 +20,16 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
             for (k, v) in n.tags() {
                 request = request.tags(Tag::builder().key(k).value(v).build()?);
             }
-            request.send().await.map_err(|e| aws(e, format!("creating SNS topic {}", n.topic())))?;
+            request
+                .send()
+                .await
+                .map_err(|e| aws(e, format!("creating SNS topic {}", n.topic())))?;
         }
-        Op::Subscribe { protocol, endpoint, filter_policy } => {
+        Op::Subscribe {
+            protocol,
+            endpoint,
+            filter_policy,
+        } => {
             let mut request = c
                 .sns
                 .subscribe()
@@ -33,17 +40,29 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
             if let Some(policy) = filter_policy {
                 request = request.attributes(FILTER_POLICY, policy.to_string());
             }
-            request
-                .send()
-                .await
-                .map_err(|e| aws(e, format!("subscribing {protocol}:{endpoint} to SNS topic {}", n.topic())))?;
+            request.send().await.map_err(|e| {
+                aws(
+                    e,
+                    format!(
+                        "subscribing {protocol}:{endpoint} to SNS topic {}",
+                        n.topic()
+                    ),
+                )
+            })?;
             if protocol == "email" {
-                eprintln!("  {endpoint} must confirm the subscription from the e-mail AWS just sent");
+                eprintln!(
+                    "  {endpoint} must confirm the subscription from the e-mail AWS just sent"
+                );
             }
         }
-        Op::SetFilterPolicy { subscription_arn, filter_policy } => {
+        Op::SetFilterPolicy {
+            subscription_arn,
+            filter_policy,
+        } => {
             // `{}` is how SNS is told to drop a filter policy.
-            let value = filter_policy.as_ref().map_or_else(|| "{}".to_string(), |p| p.to_string());
+            let value = filter_policy
+                .as_ref()
+                .map_or_else(|| "{}".to_string(), |p| p.to_string());
             c.sns
                 .set_subscription_attributes()
                 .subscription_arn(subscription_arn)
@@ -51,12 +70,28 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
                 .attribute_value(value)
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("setting the filter policy of SNS subscription {subscription_arn}")))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("setting the filter policy of SNS subscription {subscription_arn}"),
+                    )
+                })?;
         }
-        Op::Unsubscribe { subscription_arn } => match c.sns.unsubscribe().subscription_arn(subscription_arn).send().await {
+        Op::Unsubscribe { subscription_arn } => match c
+            .sns
+            .unsubscribe()
+            .subscription_arn(subscription_arn)
+            .send()
+            .await
+        {
             Ok(_) => {}
             Err(e) if is_missing(&e, |e| e.is_not_found_exception()) => {}
-            Err(e) => return Err(aws(e, format!("removing SNS subscription {subscription_arn}"))),
+            Err(e) => {
+                return Err(aws(
+                    e,
+                    format!("removing SNS subscription {subscription_arn}"),
+                ));
+            }
         },
         Op::DeleteTopic => {
             // DeleteTopic succeeds for a topic that no longer exists.

@@ -15,11 +15,17 @@ use crate::names::Names;
 use crate::step::Op;
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement> {
-    Ok(KeySchemaElement::builder().attribute_name(name).key_type(key_type).build()?)
+    Ok(KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()?)
 }
 
 fn attribute(name: &str) -> Result<AttributeDefinition> {
-    Ok(AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()?)
+    Ok(AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()?)
 }
 
 fn index_keys(index: &Index) -> Result<Vec<KeySchemaElement>> {
@@ -31,7 +37,9 @@ fn index_keys(index: &Index) -> Result<Vec<KeySchemaElement>> {
 }
 
 fn projection() -> Projection {
-    Projection::builder().projection_type(ProjectionType::All).build()
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
 }
 
 /// Runs a DynamoDB step.
@@ -60,7 +68,10 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
             for (k, v) in n.tags() {
                 request = request.tags(Tag::builder().key(k).value(v).build()?);
             }
-            request.send().await.map_err(|e| aws(e, format!("creating DynamoDB table {table}")))?;
+            request
+                .send()
+                .await
+                .map_err(|e| aws(e, format!("creating DynamoDB table {table}")))?;
             wait_active(c, &table, None).await?;
         }
         Op::SetOnDemand => {
@@ -70,7 +81,12 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
                 .billing_mode(BillingMode::PayPerRequest)
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("switching DynamoDB table {table} to on-demand billing")))?;
+                .map_err(|e| {
+                    aws(
+                        e,
+                        format!("switching DynamoDB table {table} to on-demand billing"),
+                    )
+                })?;
             wait_active(c, &table, None).await?;
         }
         Op::AddIndex { index } => {
@@ -78,17 +94,21 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
                 .iter()
                 .find(|i| i.name == index)
                 .ok_or_else(|| anyhow!("internal error: unknown index {index}"))?;
-            let mut request = c.dynamodb.update_table().table_name(&table).global_secondary_index_updates(
-                GlobalSecondaryIndexUpdate::builder()
-                    .create(
-                        CreateGlobalSecondaryIndexAction::builder()
-                            .index_name(spec.name)
-                            .set_key_schema(Some(index_keys(spec)?))
-                            .projection(projection())
-                            .build()?,
-                    )
-                    .build(),
-            );
+            let mut request = c
+                .dynamodb
+                .update_table()
+                .table_name(&table)
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .create(
+                            CreateGlobalSecondaryIndexAction::builder()
+                                .index_name(spec.name)
+                                .set_key_schema(Some(index_keys(spec)?))
+                                .projection(projection())
+                                .build()?,
+                        )
+                        .build(),
+                );
             for name in std::iter::once(spec.hash_key).chain(spec.range_key) {
                 request = request.attribute_definitions(attribute(name)?);
             }
@@ -104,7 +124,10 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
                 .update_time_to_live()
                 .table_name(&table)
                 .time_to_live_specification(
-                    TimeToLiveSpecification::builder().enabled(true).attribute_name(TTL_ATTRIBUTE).build()?,
+                    TimeToLiveSpecification::builder()
+                        .enabled(true)
+                        .attribute_name(TTL_ATTRIBUTE)
+                        .build()?,
                 )
                 .send()
                 .await
@@ -122,22 +145,25 @@ pub async fn run(c: &Clients, n: &Names, op: &Op) -> Result<()> {
 
 /// Waits until the table (and `index`, if given) is active.
 async fn wait_active(c: &Clients, table: &str, index: Option<&str>) -> Result<()> {
-    wait_until(&format!("DynamoDB table {table} to become active"), || async {
-        let out = c
-            .dynamodb
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| aws(e, format!("reading DynamoDB table {table}")))?;
-        let t = out.table().context("DescribeTable returned no table")?;
-        let table_ready = t.table_status() == Some(&TableStatus::Active);
-        let index_ready = index.is_none_or(|name| {
-            t.global_secondary_indexes()
-                .iter()
-                .any(|i| i.index_name() == Some(name) && i.index_status() == Some(&IndexStatus::Active))
-        });
-        Ok(table_ready && index_ready)
-    })
+    wait_until(
+        &format!("DynamoDB table {table} to become active"),
+        || async {
+            let out = c
+                .dynamodb
+                .describe_table()
+                .table_name(table)
+                .send()
+                .await
+                .map_err(|e| aws(e, format!("reading DynamoDB table {table}")))?;
+            let t = out.table().context("DescribeTable returned no table")?;
+            let table_ready = t.table_status() == Some(&TableStatus::Active);
+            let index_ready = index.is_none_or(|name| {
+                t.global_secondary_indexes().iter().any(|i| {
+                    i.index_name() == Some(name) && i.index_status() == Some(&IndexStatus::Active)
+                })
+            });
+            Ok(table_ready && index_ready)
+        },
+    )
     .await
 }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::desired::{DEFAULT_MEMORY_MB, DEFAULT_PREFIX, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEOUT_SECS};
+use crate::desired::{
+    DEFAULT_MEMORY_MB, DEFAULT_PREFIX, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEOUT_SECS,
+};
 
 /// Plan, create and remove the logpipe pipeline (IAM role, DynamoDB table, SNS topic, SQS
 /// dead-letter queue, analyzer Lambda, log groups, subscription filters, dashboard).
@@ -33,8 +35,17 @@ pub struct Global {
     #[arg(long, global = true)]
     pub json: bool,
     /// Application log group to subscribe (repeatable; comma-separated in the environment).
-    #[arg(long = "log-group", env = "LOGPIPE_LOG_GROUPS", value_delimiter = ',', global = true)]
+    #[arg(
+        long = "log-group",
+        env = "LOGPIPE_LOG_GROUPS",
+        value_delimiter = ',',
+        global = true
+    )]
     pub log_groups: Vec<String>,
+    /// Leave the CloudWatch dashboard alone: do not create, read or delete it (dashboards are
+    /// billed per month, and need `cloudwatch:*Dashboard*` permissions).
+    #[arg(long, env = "LOGPIPE_NO_DASHBOARD", global = true)]
+    pub no_dashboard: bool,
 }
 
 /// What to do.
@@ -54,17 +65,29 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct StackArgs {
     /// E-mail address to send alerts to (repeatable).
-    #[arg(long = "alert-email", env = "LOGPIPE_ALERT_EMAILS", value_delimiter = ',')]
+    #[arg(
+        long = "alert-email",
+        env = "LOGPIPE_ALERT_EMAILS",
+        value_delimiter = ','
+    )]
     pub alert_emails: Vec<String>,
     /// SQS queue ARN to send alerts to (repeatable).
     #[arg(long = "alert-sqs", env = "LOGPIPE_ALERT_SQS", value_delimiter = ',')]
     pub alert_sqs: Vec<String>,
     /// HTTPS endpoint to send alerts to (repeatable).
-    #[arg(long = "alert-https", env = "LOGPIPE_ALERT_HTTPS", value_delimiter = ',')]
+    #[arg(
+        long = "alert-https",
+        env = "LOGPIPE_ALERT_HTTPS",
+        value_delimiter = ','
+    )]
     pub alert_https: Vec<String>,
     /// Only deliver alerts of these incident severities (LOW, MEDIUM, CRITICAL; repeatable).
     /// Without it every alert is delivered.
-    #[arg(long = "alert-severity", env = "LOGPIPE_ALERT_SEVERITIES", value_delimiter = ',')]
+    #[arg(
+        long = "alert-severity",
+        env = "LOGPIPE_ALERT_SEVERITIES",
+        value_delimiter = ','
+    )]
     pub alert_severities: Vec<String>,
     /// Retention of the log groups this tool creates, in days (a value CloudWatch accepts).
     #[arg(long, env = "LOGPIPE_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
@@ -79,12 +102,24 @@ pub struct StackArgs {
     /// CPU architecture of the analyzer.
     #[arg(long, env = "LOGPIPE_ARCHITECTURE", value_enum, default_value_t = Architecture::X86_64)]
     pub architecture: Architecture,
+    /// Extra environment variable of the analyzer, `KEY=VALUE` (repeatable), e.g.
+    /// `SEVERITY_WARN=NONE`; `INCIDENTS_TABLE` and `ALERTS_TOPIC_ARN` are always set by provision.
+    #[arg(long = "analyzer-env", env = "LOGPIPE_ANALYZER_ENV", value_delimiter = ',', value_parser = parse_env)]
+    pub analyzer_env: Vec<(String, String)>,
     /// Analyzer memory, in MB.
     #[arg(long, env = "LOGPIPE_MEMORY_MB", default_value_t = DEFAULT_MEMORY_MB)]
     pub memory_mb: i32,
     /// Analyzer timeout, in seconds.
     #[arg(long, env = "LOGPIPE_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
     pub timeout_secs: i32,
+}
+
+/// `KEY=VALUE` -> (`KEY`, `VALUE`).
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
 }
 
 /// Lambda architectures.
@@ -137,14 +172,31 @@ mod tests {
     #[test]
     fn repeated_options_accumulate() {
         let cli = Cli::try_parse_from([
-            "provision", "plan", "--log-group", "a", "--log-group", "b", "--alert-email",
-            "x@example.com", "--prefix", "p1",
+            "provision",
+            "plan",
+            "--log-group",
+            "a",
+            "--log-group",
+            "b",
+            "--alert-email",
+            "x@example.com",
+            "--prefix",
+            "p1",
+            "--analyzer-env",
+            "SEVERITY_WARN=NONE",
         ])
         .unwrap();
         assert_eq!(cli.global.log_groups, ["a", "b"]);
         assert_eq!(cli.global.prefix, "p1");
-        let Command::Plan(args) = cli.command else { panic!("plan expected") };
+        let Command::Plan(args) = cli.command else {
+            panic!("plan expected")
+        };
         assert_eq!(args.alert_emails, ["x@example.com"]);
         assert_eq!(args.retention_days, DEFAULT_RETENTION_DAYS);
+        assert_eq!(
+            args.analyzer_env,
+            [("SEVERITY_WARN".to_string(), "NONE".to_string())]
+        );
+        assert!(Cli::try_parse_from(["provision", "up", "--analyzer-env", "NOEQUALS"]).is_err());
     }
 }

@@ -13,7 +13,12 @@ use crate::state::*;
 
 /// Reads the stack of `names`, looking at `groups` plus the analyzer's own log group and every
 /// group the function's permissions point at (so `down` finds filters of earlier runs).
-pub async fn read(c: &Clients, names: &Names, groups: &[String]) -> Result<Current> {
+pub async fn read(
+    c: &Clients,
+    names: &Names,
+    groups: &[String],
+    with_dashboard: bool,
+) -> Result<Current> {
     let function = function(c, names).await?;
     let mut to_read: Vec<String> = groups.to_vec();
     to_read.push(names.function_log_group());
@@ -40,7 +45,11 @@ pub async fn read(c: &Clients, names: &Names, groups: &[String]) -> Result<Curre
         topic: topic(c, names).await?,
         function,
         log_groups,
-        dashboard: dashboard(c, names).await?,
+        dashboard: if with_dashboard {
+            dashboard(c, names).await?
+        } else {
+            None
+        },
     })
 }
 
@@ -51,7 +60,10 @@ pub fn group_of_source_arn(arn: &str) -> Option<String> {
 }
 
 fn tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 async fn role(c: &Clients, names: &Names) -> Result<Option<RoleState>> {
@@ -84,7 +96,12 @@ async fn role(c: &Clients, names: &Names) -> Result<Option<RoleState>> {
             .policy_name(names.role_policy())
             .send()
             .await
-            .map_err(|e| aws(e, format!("reading policy {} of IAM role {name}", names.role_policy())))?;
+            .map_err(|e| {
+                aws(
+                    e,
+                    format!("reading policy {} of IAM role {name}", names.role_policy()),
+                )
+            })?;
         Some(parse_document(out.policy_document()).context("parsing the role's inline policy")?)
     } else {
         None
@@ -131,7 +148,10 @@ async fn table(c: &Clients, names: &Names) -> Result<Option<TableState>> {
             .then(|| d.attribute_name().map(str::to_string))
             .flatten()
     });
-    let arn = t.table_arn().map(str::to_string).unwrap_or_else(|| names.table_arn());
+    let arn = t
+        .table_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| names.table_arn());
     let tag_list = c
         .dynamodb
         .list_tags_of_resource()
@@ -155,7 +175,10 @@ async fn queue(c: &Clients, names: &Names) -> Result<Option<QueueState>> {
         Err(e) if is_missing(&e, |e| e.is_queue_does_not_exist()) => return Ok(None),
         Err(e) => return Err(aws(e, format!("looking up SQS queue {name}"))),
     };
-    let url = out.queue_url().context("GetQueueUrl returned no URL")?.to_string();
+    let url = out
+        .queue_url()
+        .context("GetQueueUrl returned no URL")?
+        .to_string();
     let out = c
         .sqs
         .list_queue_tags()
@@ -163,7 +186,10 @@ async fn queue(c: &Clients, names: &Names) -> Result<Option<QueueState>> {
         .send()
         .await
         .map_err(|e| aws(e, format!("reading the tags of SQS queue {name}")))?;
-    let tags = out.tags().map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))).unwrap_or_default();
+    let tags = out
+        .tags()
+        .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+        .unwrap_or_default();
     Ok(Some(QueueState { url, tags }))
 }
 
@@ -172,7 +198,8 @@ fn filter_policy(raw: Option<&String>) -> Result<Option<Value>> {
     match raw.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => {
-            let v: Value = serde_json::from_str(s).context("parsing a subscription filter policy")?;
+            let v: Value =
+                serde_json::from_str(s).context("parsing a subscription filter policy")?;
             Ok((v != Value::Object(Default::default())).then_some(v))
         }
     }
@@ -219,7 +246,8 @@ async fn topic(c: &Clients, names: &Names) -> Result<Option<TopicState>> {
                     .send()
                     .await
                     .map_err(|e| aws(e, format!("reading SNS subscription {sub_arn}")))?;
-                state.filter_policy = filter_policy(attrs.attributes().and_then(|a| a.get("FilterPolicy")))?;
+                state.filter_policy =
+                    filter_policy(attrs.attributes().and_then(|a| a.get("FilterPolicy")))?;
             }
             subscriptions.push(state);
         }
@@ -260,16 +288,28 @@ async fn function(c: &Clients, names: &Names) -> Result<Option<FunctionState>> {
         Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => return Ok(None),
         Err(e) => return Err(aws(e, format!("reading Lambda function {name}"))),
     };
-    let f = out.configuration().context("GetFunction returned no configuration")?;
+    let f = out
+        .configuration()
+        .context("GetFunction returned no configuration")?;
     let mut state = FunctionState {
-        tags: out.tags().map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))).unwrap_or_default(),
-        runtime: f.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        tags: out
+            .tags()
+            .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            .unwrap_or_default(),
+        runtime: f
+            .runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
         handler: f.handler().unwrap_or_default().to_string(),
         role_arn: f.role().unwrap_or_default().to_string(),
         memory_mb: f.memory_size().unwrap_or_default(),
         timeout_secs: f.timeout().unwrap_or_default(),
         // Lambda reports no architecture for functions created before arm64 existed: x86_64.
-        architecture: f.architectures().first().map_or("x86_64", |a| a.as_str()).to_string(),
+        architecture: f
+            .architectures()
+            .first()
+            .map_or("x86_64", |a| a.as_str())
+            .to_string(),
         env: f
             .environment()
             .and_then(|e| e.variables())
@@ -278,7 +318,13 @@ async fn function(c: &Clients, names: &Names) -> Result<Option<FunctionState>> {
         code_sha256: f.code_sha256().unwrap_or_default().to_string(),
         ..FunctionState::default()
     };
-    match c.lambda.get_function_event_invoke_config().function_name(&name).send().await {
+    match c
+        .lambda
+        .get_function_event_invoke_config()
+        .function_name(&name)
+        .send()
+        .await
+    {
         Ok(out) => {
             state.max_retry_attempts = out.maximum_retry_attempts();
             state.on_failure_arn = out
@@ -288,17 +334,29 @@ async fn function(c: &Clients, names: &Names) -> Result<Option<FunctionState>> {
                 .map(str::to_string);
         }
         Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
-        Err(e) => return Err(aws(e, format!("reading the invoke config of Lambda function {name}"))),
+        Err(e) => {
+            return Err(aws(
+                e,
+                format!("reading the invoke config of Lambda function {name}"),
+            ));
+        }
     }
     match c.lambda.get_policy().function_name(&name).send().await {
         Ok(out) => {
-            let policy: Value = serde_json::from_str(out.policy().unwrap_or("{}"))
-                .with_context(|| format!("parsing the resource policy of Lambda function {name}"))?;
+            let policy: Value =
+                serde_json::from_str(out.policy().unwrap_or("{}")).with_context(|| {
+                    format!("parsing the resource policy of Lambda function {name}")
+                })?;
             state.permissions = permissions_of_policy(&policy);
         }
         // No policy yet: no permissions.
         Err(e) if is_missing(&e, |e| e.is_resource_not_found_exception()) => {}
-        Err(e) => return Err(aws(e, format!("reading the resource policy of Lambda function {name}"))),
+        Err(e) => {
+            return Err(aws(
+                e,
+                format!("reading the resource policy of Lambda function {name}"),
+            ));
+        }
     }
     Ok(Some(state))
 }
@@ -314,7 +372,11 @@ async fn log_group(c: &Clients, names: &Names, group: &str) -> Result<Option<Log
             .send()
             .await
             .map_err(|e| aws(e, format!("reading log group {group}")))?;
-        if let Some(g) = out.log_groups().iter().find(|g| g.log_group_name() == Some(group)) {
+        if let Some(g) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(group))
+        {
             break Some(g.clone());
         }
         token = out.next_token().map(str::to_string);
@@ -340,9 +402,17 @@ async fn log_group(c: &Clients, names: &Names, group: &str) -> Result<Option<Log
         .log_group_name(group)
         .send()
         .await
-        .map_err(|e| aws(e, format!("reading the subscription filters of log group {group}")))?;
+        .map_err(|e| {
+            aws(
+                e,
+                format!("reading the subscription filters of log group {group}"),
+            )
+        })?;
     Ok(Some(LogGroupState {
-        tags: tag_map.tags().map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))).unwrap_or_default(),
+        tags: tag_map
+            .tags()
+            .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            .unwrap_or_default(),
         retention_days: g.retention_in_days(),
         class: g.log_group_class().map(|c| c.as_str().to_string()),
         filters: filters
@@ -359,9 +429,15 @@ async fn log_group(c: &Clients, names: &Names, group: &str) -> Result<Option<Log
 
 async fn dashboard(c: &Clients, names: &Names) -> Result<Option<DashboardState>> {
     let name = names.dashboard();
-    let out = match c.cloudwatch.get_dashboard().dashboard_name(&name).send().await {
+    let out = match c
+        .cloudwatch
+        .get_dashboard()
+        .dashboard_name(&name)
+        .send()
+        .await
+    {
         Ok(out) => out,
-        Err(e) if is_missing(&e, |e| e.is_resource_not_found()) => return Ok(None),
+        Err(e) if is_missing(&e, |e| e.is_dashboard_not_found_error()) => return Ok(None),
         Err(e) => return Err(aws(e, format!("reading dashboard {name}"))),
     };
     let body = serde_json::from_str(out.dashboard_body().unwrap_or("{}"))
@@ -383,7 +459,9 @@ mod tests {
             [PermissionState {
                 sid: "logpipe-logs-0123456789ab".into(),
                 principal: "logs.amazonaws.com".into(),
-                source_arn: Some("arn:aws:logs:us-east-1:123456789012:log-group:/app/orders:*".into()),
+                source_arn: Some(
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/app/orders:*".into()
+                ),
                 source_account: Some("123456789012".into()),
             }]
         );

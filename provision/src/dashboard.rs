@@ -1,5 +1,5 @@
 //! The CloudWatch dashboard body (pure): Logs Insights widgets over the application log
-//! groups and the analyzer's own log group.
+//! groups.
 //!
 //! Body format: <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html>
 
@@ -24,9 +24,10 @@ pub fn marker(names: &Names) -> String {
 
 /// Whether a dashboard body was written by this stack.
 pub fn is_ours(names: &Names, body: &Value) -> bool {
-    body["widgets"]
-        .as_array()
-        .is_some_and(|ws| ws.iter().any(|w| w["properties"]["markdown"] == marker(names).as_str()))
+    body["widgets"].as_array().is_some_and(|ws| {
+        ws.iter()
+            .any(|w| w["properties"]["markdown"] == marker(names).as_str())
+    })
 }
 
 /// `SOURCE 'a' | SOURCE 'b' | <query>`, the form dashboards store Logs Insights queries in.
@@ -35,7 +36,14 @@ fn query(groups: &[String], body: &str) -> String {
     format!("{} | {body}", sources.join(" | "))
 }
 
-fn log_widget(names: &Names, y: u32, title: &str, view: &str, groups: &[String], body: &str) -> Value {
+fn log_widget(
+    names: &Names,
+    y: u32,
+    title: &str,
+    view: &str,
+    groups: &[String],
+    body: &str,
+) -> Value {
     json!({
         "type": "log",
         "x": 0,
@@ -70,6 +78,19 @@ pub fn body(names: &Names, app_groups: &[String]) -> Value {
             app_groups,
             &format!("filter {ERROR_LEVEL} | stats count(*) as errors by service, bin(5m)"),
         ));
+        // The analyzer's fingerprints live in the incidents table, which Logs Insights cannot
+        // read; grouping error lines by service and message is the closest the logs allow.
+        widgets.push(log_widget(
+            names,
+            7,
+            "Top errors (by service and message)",
+            "table",
+            app_groups,
+            &format!(
+                "filter {ERROR_LEVEL} | stats count(*) as occurrences by service, message \
+                 | sort occurrences desc | limit 20"
+            ),
+        ));
         widgets.push(log_widget(
             names,
             13,
@@ -82,15 +103,6 @@ pub fn body(names: &Names, app_groups: &[String]) -> Value {
             ),
         ));
     }
-    widgets.push(log_widget(
-        names,
-        7,
-        "Top error fingerprints",
-        "table",
-        &[names.function_log_group()],
-        "filter ispresent(fingerprint) | stats count(*) as occurrences by fingerprint, service \
-         | sort occurrences desc | limit 20",
-    ));
     json!({ "widgets": widgets })
 }
 
@@ -109,8 +121,9 @@ mod tests {
         assert_eq!(widgets.len(), 4);
         let errors = widgets[1]["properties"]["query"].as_str().unwrap();
         assert!(errors.starts_with("SOURCE '/app/a' | SOURCE '/app/b' | filter level like"));
-        let fingerprints = widgets[3]["properties"]["query"].as_str().unwrap();
-        assert!(fingerprints.starts_with("SOURCE '/aws/lambda/logpipe-analyzer' |"));
+        let top = widgets[2]["properties"]["query"].as_str().unwrap();
+        assert!(top.contains("by service, message"), "{top}");
+        assert_eq!(body(&n, &[])["widgets"].as_array().unwrap().len(), 1);
         let other = Names::new("other", n.location.clone());
         assert!(!is_ours(&other, &b));
         assert!(!is_ours(&n, &json!({"widgets": []})));

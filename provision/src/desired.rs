@@ -76,6 +76,10 @@ pub struct Settings {
     pub architecture: Architecture,
     /// CodeSha256 of the Lambda zip.
     pub code_sha256: String,
+    /// Whether to manage the dashboard.
+    pub dashboard: bool,
+    /// Extra environment variables of the analyzer.
+    pub extra_env: Vec<(String, String)>,
 }
 
 /// A reason the options cannot describe a valid stack.
@@ -85,7 +89,9 @@ pub enum InvalidSetting {
     #[error("prefix {0:?} must be 1-{MAX_PREFIX_CHARS} characters of letters, digits and '-'")]
     Prefix(String),
     /// See message.
-    #[error("retention of {0} days is not one CloudWatch accepts; choose one of {RETENTION_DAYS:?}")]
+    #[error(
+        "retention of {0} days is not one CloudWatch accepts; choose one of {RETENTION_DAYS:?}"
+    )]
     Retention(i32),
     /// See message.
     #[error("memory {0} MB is outside Lambda's {MEMORY_RANGE_MB:?} MB")]
@@ -114,8 +120,14 @@ pub enum InvalidSetting {
 pub fn validate_prefix(prefix: &str) -> Result<(), InvalidSetting> {
     let ok = !prefix.is_empty()
         && prefix.len() <= MAX_PREFIX_CHARS
-        && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(()) } else { Err(InvalidSetting::Prefix(prefix.to_string())) }
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidSetting::Prefix(prefix.to_string()))
+    }
 }
 
 /// Checks `settings` against the stack's names and AWS's limits.
@@ -130,7 +142,11 @@ pub fn validate(names: &Names, settings: &Settings) -> Result<(), InvalidSetting
     if !TIMEOUT_RANGE_SECS.contains(&settings.timeout_secs) {
         return Err(InvalidSetting::Timeout(settings.timeout_secs));
     }
-    if let Some(own) = settings.log_groups.iter().find(|g| **g == names.function_log_group()) {
+    if let Some(own) = settings
+        .log_groups
+        .iter()
+        .find(|g| **g == names.function_log_group())
+    {
         return Err(InvalidSetting::OwnLogGroup(own.clone()));
     }
     for s in &settings.subscribers {
@@ -147,7 +163,11 @@ pub fn validate(names: &Names, settings: &Settings) -> Result<(), InvalidSetting
             )));
         }
     }
-    if let Some(bad) = settings.alert_severities.iter().find(|s| !SEVERITIES.contains(&s.as_str())) {
+    if let Some(bad) = settings
+        .alert_severities
+        .iter()
+        .find(|s| !SEVERITIES.contains(&s.as_str()))
+    {
         return Err(InvalidSetting::Severity(bad.clone()));
     }
     if settings.filter_pattern.len() > pattern::MAX_FILTER_PATTERN_CHARS {
@@ -169,8 +189,16 @@ pub struct Index {
 
 /// The indexes the analyzer queries (projection ALL).
 pub const INDEXES: [Index; 2] = [
-    Index { name: "by_service", hash_key: "service", range_key: Some("timestamp") },
-    Index { name: "by_trace_id", hash_key: "trace_id", range_key: None },
+    Index {
+        name: "by_service",
+        hash_key: "service",
+        range_key: Some("timestamp"),
+    },
+    Index {
+        name: "by_trace_id",
+        hash_key: "trace_id",
+        range_key: None,
+    },
 ];
 /// Partition key of the table.
 pub const TABLE_HASH_KEY: &str = "incident_id";
@@ -221,8 +249,8 @@ pub struct Desired {
     pub app_log_groups: Vec<String>,
     /// Subscription filter pattern.
     pub filter_pattern: String,
-    /// Dashboard body.
-    pub dashboard: Value,
+    /// Dashboard body (`None`: `--no-dashboard`).
+    pub dashboard: Option<Value>,
 }
 
 impl Desired {
@@ -243,10 +271,16 @@ impl Desired {
             memory_mb: settings.memory_mb,
             timeout_secs: settings.timeout_secs,
             architecture: settings.architecture.as_str().to_string(),
-            env: BTreeMap::from([
-                (ENV_TABLE.to_string(), names.table()),
-                (ENV_TOPIC.to_string(), names.topic_arn()),
-            ]),
+            // Ours last: they win over a same-named extra variable.
+            env: settings
+                .extra_env
+                .iter()
+                .cloned()
+                .chain([
+                    (ENV_TABLE.to_string(), names.table()),
+                    (ENV_TOPIC.to_string(), names.topic_arn()),
+                ])
+                .collect(),
             code_sha256: settings.code_sha256.clone(),
             max_retry_attempts: MAX_RETRY_ATTEMPTS,
             on_failure_arn: names.queue_arn(),
@@ -254,10 +288,15 @@ impl Desired {
         Desired {
             trust_policy: policy::trust_policy(),
             role_policy: policy::analyzer_policy(&names),
-            subscriptions: subscribers.into_iter().map(|s| (s, filter_policy.clone())).collect(),
+            subscriptions: subscribers
+                .into_iter()
+                .map(|s| (s, filter_policy.clone()))
+                .collect(),
             function,
             retention_days: settings.retention_days,
-            dashboard: dashboard::body(&names, &app_log_groups),
+            dashboard: settings
+                .dashboard
+                .then(|| dashboard::body(&names, &app_log_groups)),
             app_log_groups,
             filter_pattern: settings.filter_pattern.clone(),
             names,
@@ -274,7 +313,10 @@ pub(crate) mod tests {
     pub(crate) fn settings() -> Settings {
         Settings {
             log_groups: vec!["/app/orders".into(), "/app/billing".into()],
-            subscribers: vec![Subscriber { protocol: "email".into(), endpoint: "ops@example.com".into() }],
+            subscribers: vec![Subscriber {
+                protocol: "email".into(),
+                endpoint: "ops@example.com".into(),
+            }],
             alert_severities: vec!["CRITICAL".into()],
             retention_days: 14,
             filter_pattern: pattern::error_filter_pattern(),
@@ -282,6 +324,8 @@ pub(crate) mod tests {
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             architecture: Architecture::X86_64,
             code_sha256: "c2hhMjU2".into(),
+            dashboard: true,
+            extra_env: vec![("SEVERITY_WARN".into(), "NONE".into())],
         }
     }
 
@@ -299,17 +343,26 @@ pub(crate) mod tests {
         let n = names();
         let mut s = settings();
         s.log_groups.push("/aws/lambda/logpipe-analyzer".into());
-        assert!(matches!(validate(&n, &s), Err(InvalidSetting::OwnLogGroup(_))));
+        assert!(matches!(
+            validate(&n, &s),
+            Err(InvalidSetting::OwnLogGroup(_))
+        ));
         let mut s = settings();
         s.retention_days = 10;
         assert_eq!(validate(&n, &s), Err(InvalidSetting::Retention(10)));
         let mut s = settings();
         s.subscribers[0].endpoint = "http://insecure.example.com".into();
         s.subscribers[0].protocol = "https".into();
-        assert!(matches!(validate(&n, &s), Err(InvalidSetting::Subscriber(_))));
+        assert!(matches!(
+            validate(&n, &s),
+            Err(InvalidSetting::Subscriber(_))
+        ));
         let mut s = settings();
         s.alert_severities = vec!["HIGH".into()];
-        assert_eq!(validate(&n, &s), Err(InvalidSetting::Severity("HIGH".into())));
+        assert_eq!(
+            validate(&n, &s),
+            Err(InvalidSetting::Severity("HIGH".into()))
+        );
         assert!(validate_prefix("bad prefix").is_err());
         assert!(validate_prefix(&"p".repeat(41)).is_err());
     }
@@ -318,8 +371,15 @@ pub(crate) mod tests {
     fn desired_wires_names_into_the_function() {
         let d = Desired::new(names(), &settings());
         assert_eq!(d.function.env[ENV_TABLE], "logpipe-Incidents");
-        assert_eq!(d.function.env[ENV_TOPIC], "arn:aws:sns:us-east-1:123456789012:logpipe-alerts");
+        assert_eq!(
+            d.function.env[ENV_TOPIC],
+            "arn:aws:sns:us-east-1:123456789012:logpipe-alerts"
+        );
+        assert_eq!(d.function.env["SEVERITY_WARN"], "NONE");
         assert_eq!(d.app_log_groups, ["/app/billing", "/app/orders"]);
-        assert_eq!(d.subscriptions[0].1, Some(json!({"severity": ["CRITICAL"]})));
+        assert_eq!(
+            d.subscriptions[0].1,
+            Some(json!({"severity": ["CRITICAL"]}))
+        );
     }
 }

@@ -7,15 +7,25 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 /// What to do about an error code AWS returned (pure, so it can be tested without AWS).
 pub fn hint(code: Option<&str>) -> &'static str {
     match code.unwrap_or_default() {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthorizationError" => {
             "the credentials in use lack this permission: grant it to them, or run with a profile \
              that has it (AWS_PROFILE=...)"
         }
-        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
-        | "InvalidSignatureException" | "SignatureDoesNotMatch" => {
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch" => {
             "the credentials are invalid or expired: refresh them (e.g. `aws sso login`) and run again"
         }
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded" => {
             "AWS is throttling requests: wait a minute and run again; finished steps are not repeated"
         }
         "ResourceConflictException" | "ResourceInUseException" | "OperationAbortedException" => {
@@ -25,8 +35,11 @@ pub fn hint(code: Option<&str>) -> &'static str {
             "an account or resource quota is reached: free some capacity or ask for a quota \
              increase, then run again"
         }
-        "InvalidParameterValueException" | "InvalidParameterException" | "ValidationException"
-        | "ValidationError" | "MalformedPolicyDocument" => {
+        "InvalidParameterValueException"
+        | "InvalidParameterException"
+        | "ValidationException"
+        | "ValidationError"
+        | "MalformedPolicyDocument" => {
             "AWS rejected a value: check the options given to provision; if they look right, this \
              is a bug in provision"
         }
@@ -77,7 +90,10 @@ mod tests {
 
     #[test]
     fn errors_name_the_resource_and_the_remedy() {
-        let err = aws(service_error("AccessDeniedException", "no lambda:CreateFunction"), "creating Lambda function logpipe-analyzer");
+        let err = aws(
+            service_error("AccessDeniedException", "no lambda:CreateFunction"),
+            "creating Lambda function logpipe-analyzer",
+        );
         let text = err.to_string();
         assert!(text.starts_with("creating Lambda function logpipe-analyzer: AccessDeniedException: no lambda:CreateFunction."), "{text}");
         assert!(text.contains("AWS_PROFILE"), "{text}");

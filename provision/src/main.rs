@@ -87,15 +87,18 @@ async fn run(cli: Cli) -> Result<u8> {
         .send()
         .await
         .map_err(|e| errors::aws(e, "identifying the AWS account (sts:GetCallerIdentity)"))?;
-    let account = identity.account().context("GetCallerIdentity returned no account")?;
+    let account = identity
+        .account()
+        .context("GetCallerIdentity returned no account")?;
     let names = Names::new(&g.prefix, Location::new(&region, account));
     let clients = aws::Clients::new(&config);
     eprintln!("stack {:?} in account {account}, region {region}", g.prefix);
 
     match &cli.command {
         Command::Plan(args) | Command::Up(args) => {
-            let desired = desired_state(names.clone(), g, args)?;
-            let current = current::read(&clients, &names, &desired.app_log_groups).await?;
+            let (desired, zip) = desired_state(names.clone(), g, args)?;
+            let current =
+                current::read(&clients, &names, &desired.app_log_groups, !g.no_dashboard).await?;
             let plan = plan::plan_up(&desired, &current);
             if matches!(cli.command, Command::Plan(_)) {
                 print(g, &plan, &plan)?;
@@ -107,50 +110,78 @@ async fn run(cli: Cli) -> Result<u8> {
                     EXIT_CHANGES
                 });
             }
-            let zip = desired_zip(args, &desired)?;
-            execute(&clients, Target { names: &names, up: Some((&desired, &zip)) }, g, &plan).await
+            execute(
+                &clients,
+                Target {
+                    names: &names,
+                    up: Some((&desired, &zip)),
+                },
+                g,
+                &plan,
+            )
+            .await
         }
         Command::Down => {
-            let current = current::read(&clients, &names, &g.log_groups).await?;
+            let current = current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
             let plan = teardown::plan_down(&names, &current);
-            execute(&clients, Target { names: &names, up: None }, g, &plan).await
+            execute(
+                &clients,
+                Target {
+                    names: &names,
+                    up: None,
+                },
+                g,
+                &plan,
+            )
+            .await
         }
         Command::Status => {
-            let current = current::read(&clients, &names, &g.log_groups).await?;
-            let status = status::status(&names, &current);
+            let current = current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
+            let status = status::status(&names, &current, !g.no_dashboard);
             print(g, &status, &status)?;
             Ok(EXIT_OK)
         }
     }
 }
 
-/// The zip that [`desired_state`] hashed (kept in a static: it is built once per run).
-static ZIP: std::sync::OnceLock<package::LambdaZip> = std::sync::OnceLock::new();
-
-fn desired_zip(_args: &StackArgs, desired: &Desired) -> Result<package::LambdaZip> {
-    let zip = ZIP.get().cloned().context("internal error: the Lambda zip was not prepared")?;
-    debug_assert_eq!(zip.sha256, desired.function.code_sha256);
-    Ok(zip)
-}
-
 /// Validates the options, prepares the Lambda zip and computes the desired state.
-fn desired_state(names: Names, g: &Global, args: &StackArgs) -> Result<Desired> {
-    let subscribers = [("email", &args.alert_emails), ("sqs", &args.alert_sqs), ("https", &args.alert_https)]
-        .into_iter()
-        .flat_map(|(protocol, endpoints)| {
-            endpoints.iter().map(move |e| Subscriber { protocol: protocol.into(), endpoint: e.clone() })
+fn desired_state(
+    names: Names,
+    g: &Global,
+    args: &StackArgs,
+) -> Result<(Desired, package::LambdaZip)> {
+    let subscribers = [
+        ("email", &args.alert_emails),
+        ("sqs", &args.alert_sqs),
+        ("https", &args.alert_https),
+    ]
+    .into_iter()
+    .flat_map(|(protocol, endpoints)| {
+        endpoints.iter().map(move |e| Subscriber {
+            protocol: protocol.into(),
+            endpoint: e.clone(),
         })
-        .collect();
+    })
+    .collect();
     let mut settings = Settings {
         log_groups: g.log_groups.clone(),
         subscribers,
-        alert_severities: args.alert_severities.iter().map(|s| s.to_ascii_uppercase()).collect(),
+        alert_severities: args
+            .alert_severities
+            .iter()
+            .map(|s| s.to_ascii_uppercase())
+            .collect(),
         retention_days: args.retention_days,
-        filter_pattern: args.filter_pattern.clone().unwrap_or_else(pattern::error_filter_pattern),
+        filter_pattern: args
+            .filter_pattern
+            .clone()
+            .unwrap_or_else(pattern::error_filter_pattern),
         memory_mb: args.memory_mb,
         timeout_secs: args.timeout_secs,
         architecture: args.architecture,
         code_sha256: String::new(),
+        dashboard: !g.no_dashboard,
+        extra_env: args.analyzer_env.clone(),
     };
     desired::validate(&names, &settings).map_err(|e| Usage(e.to_string()))?;
     let zip = match &args.lambda_zip {
@@ -158,8 +189,7 @@ fn desired_state(names: Names, g: &Global, args: &StackArgs) -> Result<Desired> 
         None => package::build(&package::workspace_dir(), args.architecture)?,
     };
     settings.code_sha256 = zip.sha256.clone();
-    let _ = ZIP.set(zip);
-    Ok(Desired::new(names, &settings))
+    Ok((Desired::new(names, &settings), zip))
 }
 
 /// Prints `value` as JSON or as text on stdout.
@@ -173,7 +203,12 @@ fn print<T: serde::Serialize, D: std::fmt::Display>(g: &Global, value: &T, text:
 }
 
 /// Applies `plan` step by step, progress on stderr, result on stdout.
-async fn execute(clients: &aws::Clients, target: Target<'_>, g: &Global, plan: &Plan) -> Result<u8> {
+async fn execute(
+    clients: &aws::Clients,
+    target: Target<'_>,
+    g: &Global,
+    plan: &Plan,
+) -> Result<u8> {
     if plan.is_refused() {
         print(g, &json!({ "result": "refused", "plan": plan }), plan)?;
         return Ok(EXIT_REFUSED);
@@ -185,9 +220,15 @@ async fn execute(clients: &aws::Clients, target: Target<'_>, g: &Global, plan: &
     for (i, step) in plan.steps.iter().enumerate() {
         eprintln!("[{}/{total}] {step}", i + 1);
         let started = Instant::now();
-        apply::run(clients, target, &step.op).await.with_context(|| {
-            format!("step {} of {total} failed; the {} before it were applied, run again to resume", i + 1, i)
-        })?;
+        apply::run(clients, target, &step.op)
+            .await
+            .with_context(|| {
+                format!(
+                    "step {} of {total} failed; the {} before it were applied, run again to resume",
+                    i + 1,
+                    i
+                )
+            })?;
         eprintln!("        done in {:.1} s", started.elapsed().as_secs_f64());
     }
     let summary = if total == 0 {
@@ -195,6 +236,10 @@ async fn execute(clients: &aws::Clients, target: Target<'_>, g: &Global, plan: &
     } else {
         format!("Applied {total} step(s).")
     };
-    print(g, &json!({ "result": "applied", "applied": total, "plan": plan }), &format!("{summary}\n"))?;
+    print(
+        g,
+        &json!({ "result": "applied", "applied": total, "plan": plan }),
+        &format!("{summary}\n"),
+    )?;
     Ok(EXIT_OK)
 }

@@ -113,7 +113,8 @@ impl Names {
 
     /// ARN of [`Names::table`].
     pub fn table_arn(&self) -> String {
-        self.location.arn("dynamodb", &format!("table/{}", self.table()))
+        self.location
+            .arn("dynamodb", &format!("table/{}", self.table()))
     }
 
     /// The dead-letter queue for invocations that failed after Lambda's retries.
@@ -143,7 +144,8 @@ impl Names {
 
     /// ARN of [`Names::function`].
     pub fn function_arn(&self) -> String {
-        self.location.arn("lambda", &format!("function:{}", self.function()))
+        self.location
+            .arn("lambda", &format!("function:{}", self.function()))
     }
 
     /// The log group Lambda writes the analyzer's own output to.
@@ -201,9 +203,18 @@ mod tests {
     #[test]
     fn arns_follow_the_aws_formats() {
         let n = names();
-        assert_eq!(n.table_arn(), "arn:aws:dynamodb:eu-west-1:123456789012:table/logpipe-Incidents");
-        assert_eq!(n.topic_arn(), "arn:aws:sns:eu-west-1:123456789012:logpipe-alerts");
-        assert_eq!(n.role_arn(), "arn:aws:iam::123456789012:role/logpipe-analyzer-role");
+        assert_eq!(
+            n.table_arn(),
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/logpipe-Incidents"
+        );
+        assert_eq!(
+            n.topic_arn(),
+            "arn:aws:sns:eu-west-1:123456789012:logpipe-alerts"
+        );
+        assert_eq!(
+            n.role_arn(),
+            "arn:aws:iam::123456789012:role/logpipe-analyzer-role"
+        );
         assert_eq!(
             n.function_arn(),
             "arn:aws:lambda:eu-west-1:123456789012:function:logpipe-analyzer"

@@ -45,7 +45,10 @@ impl LambdaZip {
                 bytes.len()
             );
         }
-        Ok(LambdaZip { sha256: code_sha256(&bytes), bytes })
+        Ok(LambdaZip {
+            sha256: code_sha256(&bytes),
+            bytes,
+        })
     }
 }
 
@@ -62,15 +65,23 @@ pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>> {
         .unix_permissions(0o755)
         .last_modified_time(zip::DateTime::default());
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    writer.start_file("bootstrap", options).context("starting bootstrap in the zip")?;
-    writer.write_all(binary).context("writing bootstrap into the zip")?;
+    writer
+        .start_file("bootstrap", options)
+        .context("starting bootstrap in the zip")?;
+    writer
+        .write_all(binary)
+        .context("writing bootstrap into the zip")?;
     Ok(writer.finish().context("finishing the zip")?.into_inner())
 }
 
 /// Reads a prebuilt zip.
 pub fn load(path: &Path) -> Result<LambdaZip> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("reading the Lambda zip {} (check --lambda-zip)", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "reading the Lambda zip {} (check --lambda-zip)",
+            path.display()
+        )
+    })?;
     LambdaZip::new(bytes)
 }
 
@@ -85,10 +96,23 @@ fn has_zigbuild() -> bool {
 /// Builds the analyzer in release mode for `arch` from `workspace`, and zips it.
 pub fn build(workspace: &Path, arch: Architecture) -> Result<LambdaZip> {
     let (args, binary): (Vec<&str>, PathBuf) = if has_zigbuild() {
-        eprintln!("building {ANALYZER_PACKAGE} with cargo zigbuild for {} (glibc 2.34, as on AL2023)", arch.zigbuild_target());
+        eprintln!(
+            "building {ANALYZER_PACKAGE} with cargo zigbuild for {} (glibc 2.34, as on AL2023)",
+            arch.zigbuild_target()
+        );
         (
-            vec!["zigbuild", "--release", "-p", ANALYZER_PACKAGE, "--target", arch.zigbuild_target()],
-            PathBuf::from(format!("target/{}/release/{ANALYZER_PACKAGE}", arch.target_dir_name())),
+            vec![
+                "zigbuild",
+                "--release",
+                "-p",
+                ANALYZER_PACKAGE,
+                "--target",
+                arch.zigbuild_target(),
+            ],
+            PathBuf::from(format!(
+                "target/{}/release/{ANALYZER_PACKAGE}",
+                arch.target_dir_name()
+            )),
         )
     } else {
         eprintln!(
@@ -97,7 +121,10 @@ pub fn build(workspace: &Path, arch: Architecture) -> Result<LambdaZip> {
              2.34). Install it with `pip install ziglang && cargo install cargo-zigbuild`, or pass \
              --lambda-zip."
         );
-        if !matches!((std::env::consts::ARCH, arch), ("x86_64", Architecture::X86_64) | ("aarch64", Architecture::Arm64)) {
+        if !matches!(
+            (std::env::consts::ARCH, arch),
+            ("x86_64", Architecture::X86_64) | ("aarch64", Architecture::Arm64)
+        ) {
             bail!(
                 "cannot build for {} on this {} machine without cargo-zigbuild; install it or pass --lambda-zip",
                 arch.as_str(),
@@ -115,16 +142,23 @@ pub fn build(workspace: &Path, arch: Architecture) -> Result<LambdaZip> {
         .status()
         .context("running cargo (is it on PATH?)")?;
     if !status.success() {
-        bail!("`cargo {}` failed ({status}); fix the build or pass --lambda-zip", args.join(" "));
+        bail!(
+            "`cargo {}` failed ({status}); fix the build or pass --lambda-zip",
+            args.join(" ")
+        );
     }
     let path = workspace.join(binary);
-    let bytes = std::fs::read(&path).with_context(|| format!("reading the built binary {}", path.display()))?;
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("reading the built binary {}", path.display()))?;
     LambdaZip::new(zip_bootstrap(&bytes)?)
 }
 
 /// The workspace this binary was built from (where `build` runs cargo).
 pub fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -138,7 +172,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(1100));
         let b = zip_bootstrap(b"#!/bin/sh\necho hi\n").unwrap();
         assert_eq!(a, b);
-        assert_ne!(code_sha256(&a), code_sha256(&zip_bootstrap(b"other").unwrap()));
+        assert_ne!(
+            code_sha256(&a),
+            code_sha256(&zip_bootstrap(b"other").unwrap())
+        );
         let mut archive = zip::ZipArchive::new(Cursor::new(a)).unwrap();
         let mut file = archive.by_name("bootstrap").unwrap();
         assert_eq!(file.unix_mode().map(|m| m & 0o777), Some(0o755));
@@ -150,7 +187,10 @@ mod tests {
     #[test]
     fn code_sha256_matches_lambdas_format() {
         // SHA-256 of "abc", base64: as Lambda would report it for a zip of those bytes.
-        assert_eq!(code_sha256(b"abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+        assert_eq!(
+            code_sha256(b"abc"),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::desired::{Desired, INDEXES, TABLE_HASH_KEY, TTL_ATTRIBUTE};
 use crate::names::Tags;
-use crate::state::{Current, FunctionState, LogGroupState};
+use crate::state::{Current, FunctionState};
 use crate::step::{Action, Op, Plan, Refusal, Step};
 
 /// Subscription filters a log group may have.
@@ -25,15 +25,21 @@ pub fn plan_up(desired: &Desired, current: &Current) -> Plan {
     queue(desired, current, &mut plan);
     topic(desired, current, &mut plan);
     function(desired, current, &mut plan);
-    log_groups(desired, current, &mut plan);
-    permissions(desired, current, &mut plan);
-    filters(desired, current, &mut plan);
+    subscribe::log_groups(desired, current, &mut plan);
+    subscribe::permissions(desired, current, &mut plan);
+    subscribe::filters(desired, current, &mut plan);
     dashboard(desired, current, &mut plan);
     plan
 }
 
 /// Refuses to adopt a resource that has our name but not our tags.
-fn foreign(desired: &Desired, tags: &Tags, resource: &'static str, name: String, plan: &mut Plan) -> bool {
+fn foreign(
+    desired: &Desired,
+    tags: &Tags,
+    resource: &'static str,
+    name: String,
+    plan: &mut Plan,
+) -> bool {
     if desired.names.is_ours(tags) {
         return false;
     }
@@ -52,10 +58,16 @@ fn foreign(desired: &Desired, tags: &Tags, resource: &'static str, name: String,
 fn role(desired: &Desired, current: &Current, plan: &mut Plan) {
     let name = desired.names.role();
     let Some(role) = &current.role else {
-        plan.steps.push(Step::new(Action::Create, "iam-role", &name, Op::CreateRole));
+        plan.steps
+            .push(Step::new(Action::Create, "iam-role", &name, Op::CreateRole));
         plan.steps.push(
-            Step::new(Action::Create, "iam-role-policy", desired.names.role_policy(), Op::PutRolePolicy)
-                .detail("table, indexes, topic, queue and own log group ARNs"),
+            Step::new(
+                Action::Create,
+                "iam-role-policy",
+                desired.names.role_policy(),
+                Op::PutRolePolicy,
+            )
+            .detail("table, indexes, topic, queue and own log group ARNs"),
         );
         return;
     };
@@ -76,8 +88,13 @@ fn role(desired: &Desired, current: &Current, plan: &mut Plan) {
             Op::PutRolePolicy,
         )),
         Some(p) if *p != desired.role_policy => plan.steps.push(
-            Step::new(Action::Update, "iam-role-policy", desired.names.role_policy(), Op::PutRolePolicy)
-                .detail("policy document differs"),
+            Step::new(
+                Action::Update,
+                "iam-role-policy",
+                desired.names.role_policy(),
+                Op::PutRolePolicy,
+            )
+            .detail("policy document differs"),
         ),
         Some(_) => {}
     }
@@ -114,10 +131,20 @@ fn table(desired: &Desired, current: &Current, plan: &mut Plan) {
                 .detail("billing mode -> PAY_PER_REQUEST"),
         );
     }
-    for index in INDEXES.iter().filter(|i| !table.indexes.iter().any(|t| t == i.name)) {
+    for index in INDEXES
+        .iter()
+        .filter(|i| !table.indexes.iter().any(|t| t == i.name))
+    {
         plan.steps.push(
-            Step::new(Action::Update, "dynamodb-table", &name, Op::AddIndex { index: index.name.into() })
-                .detail(format!("add index {}", index.name)),
+            Step::new(
+                Action::Update,
+                "dynamodb-table",
+                &name,
+                Op::AddIndex {
+                    index: index.name.into(),
+                },
+            )
+            .detail(format!("add index {}", index.name)),
         );
     }
     if table.ttl_attribute.as_deref() != Some(TTL_ATTRIBUTE) {
@@ -145,7 +172,12 @@ fn topic(desired: &Desired, current: &Current, plan: &mut Plan) {
     let name = desired.names.topic();
     let existing = match &current.topic {
         None => {
-            plan.steps.push(Step::new(Action::Create, "sns-topic", &name, Op::CreateTopic));
+            plan.steps.push(Step::new(
+                Action::Create,
+                "sns-topic",
+                &name,
+                Op::CreateTopic,
+            ));
             &[][..]
         }
         Some(t) if foreign(desired, &t.tags, "sns-topic", name.clone(), plan) => return,
@@ -211,8 +243,16 @@ fn config_changes(desired: &Desired, f: &FunctionState) -> Vec<String> {
     check("handler", f.handler.clone(), d.handler.clone());
     check("role", f.role_arn.clone(), d.role_arn.clone());
     check("memory", f.memory_mb.to_string(), d.memory_mb.to_string());
-    check("timeout", f.timeout_secs.to_string(), d.timeout_secs.to_string());
-    check("environment", format!("{:?}", f.env), format!("{:?}", d.env));
+    check(
+        "timeout",
+        f.timeout_secs.to_string(),
+        d.timeout_secs.to_string(),
+    );
+    check(
+        "environment",
+        format!("{:?}", f.env),
+        format!("{:?}", d.env),
+    );
     changes
 }
 
@@ -221,12 +261,25 @@ fn function(desired: &Desired, current: &Current, plan: &mut Plan) {
     let d = &desired.function;
     let Some(f) = &current.function else {
         plan.steps.push(
-            Step::new(Action::Create, "lambda-function", &name, Op::CreateFunction)
-                .detail(format!("{} {}, {} MB, {} s", d.runtime, d.architecture, d.memory_mb, d.timeout_secs)),
+            Step::new(Action::Create, "lambda-function", &name, Op::CreateFunction).detail(
+                format!(
+                    "{} {}, {} MB, {} s",
+                    d.runtime, d.architecture, d.memory_mb, d.timeout_secs
+                ),
+            ),
         );
         plan.steps.push(
-            Step::new(Action::Create, "lambda-invoke-config", &name, Op::PutInvokeConfig)
-                .detail(format!("{} retries, then {}", d.max_retry_attempts, desired.names.queue())),
+            Step::new(
+                Action::Create,
+                "lambda-invoke-config",
+                &name,
+                Op::PutInvokeConfig,
+            )
+            .detail(format!(
+                "{} retries, then {}",
+                d.max_retry_attempts,
+                desired.names.queue()
+            )),
         );
         return;
     };
@@ -236,167 +289,71 @@ fn function(desired: &Desired, current: &Current, plan: &mut Plan) {
     // Architecture changes ride with the code upload (UpdateFunctionCode takes it).
     if f.code_sha256 != d.code_sha256 || f.architecture != d.architecture {
         plan.steps.push(
-            Step::new(Action::Update, "lambda-code", &name, Op::UpdateFunctionCode)
-                .detail(format!("sha256 {} -> {} ({})", f.code_sha256, d.code_sha256, d.architecture)),
+            Step::new(Action::Update, "lambda-code", &name, Op::UpdateFunctionCode).detail(
+                format!(
+                    "sha256 {} -> {} ({})",
+                    f.code_sha256, d.code_sha256, d.architecture
+                ),
+            ),
         );
     }
     let changes = config_changes(desired, f);
     if !changes.is_empty() {
         plan.steps.push(
-            Step::new(Action::Update, "lambda-function", &name, Op::UpdateFunctionConfig)
-                .detail(changes.join("; ")),
-        );
-    }
-    if f.max_retry_attempts != Some(d.max_retry_attempts) || f.on_failure_arn.as_deref() != Some(&d.on_failure_arn) {
-        let action = if f.max_retry_attempts.is_none() { Action::Create } else { Action::Update };
-        plan.steps.push(
-            Step::new(action, "lambda-invoke-config", &name, Op::PutInvokeConfig)
-                .detail(format!("{} retries, then {}", d.max_retry_attempts, desired.names.queue())),
-        );
-    }
-}
-
-fn log_groups(desired: &Desired, current: &Current, plan: &mut Plan) {
-    let own = desired.names.function_log_group();
-    let groups = std::iter::once(&own).chain(&desired.app_log_groups);
-    for group in groups {
-        let retention_days = desired.retention_days;
-        match current.log_groups.get(group) {
-            None => plan.steps.push(
-                Step::new(
-                    Action::Create,
-                    "log-group",
-                    group,
-                    Op::CreateLogGroup { group: group.clone(), retention_days },
-                )
-                .detail(format!("retention {retention_days} days")),
-            ),
-            // Retention is enforced on groups we created and on the analyzer's own group (which
-            // Lambda may have created before us); an application's group keeps its own policy.
-            Some(g) if desired.names.is_ours(&g.tags) || *group == own => {
-                if g.retention_days != Some(retention_days) {
-                    plan.steps.push(
-                        Step::new(
-                            Action::Update,
-                            "log-group",
-                            group,
-                            Op::SetRetention { group: group.clone(), retention_days },
-                        )
-                        .detail(format!("retention {:?} -> {retention_days} days", g.retention_days)),
-                    );
-                }
-            }
-            Some(_) => plan.notes.push(format!(
-                "log group {group} existed before provision: its retention is left as it is and \
-                 `down` will not delete it"
-            )),
-        }
-    }
-}
-
-/// Whether `group` can take our filter; a refusal otherwise.
-fn subscribable(desired: &Desired, group: &str, state: Option<&LogGroupState>) -> Option<Refusal> {
-    let state = state?;
-    if state.class.as_deref() == Some(INFREQUENT_ACCESS_CLASS) {
-        return Some(Refusal {
-            resource: "log-group",
-            name: group.into(),
-            problem: "it is of the Infrequent Access class, which cannot have subscription filters".into(),
-            fix: "Send the application's logs to a Standard-class log group and pass that one with --log-group".into(),
-        });
-    }
-    let ours = desired.names.filter();
-    if let Some(f) = state.filters.iter().find(|f| f.name == ours) {
-        if f.destination_arn != desired.names.function_arn() {
-            return Some(Refusal {
-                resource: "subscription-filter",
-                name: format!("{group}:{ours}"),
-                problem: format!("a filter with our name sends to {}, not to the analyzer", f.destination_arn),
-                fix: "It was not created by this stack: delete or rename it, or choose another --prefix".into(),
-            });
-        }
-        return None;
-    }
-    let foreign: Vec<&str> = state.filters.iter().map(|f| f.name.as_str()).collect();
-    (foreign.len() >= MAX_SUBSCRIPTION_FILTERS_PER_GROUP).then(|| Refusal {
-        resource: "subscription-filter",
-        name: format!("{group}:{ours}"),
-        problem: format!(
-            "the group already has {} subscription filters ({}), the most CloudWatch allows, and \
-             provision never replaces a filter it did not create",
-            foreign.len(),
-            foreign.join(", ")
-        ),
-        fix: "Remove one of them, or leave this group out of --log-group".into(),
-    })
-}
-
-fn permissions(desired: &Desired, current: &Current, plan: &mut Plan) {
-    let names = &desired.names;
-    let existing = current.function.as_ref().map(|f| &f.permissions[..]).unwrap_or_default();
-    for group in &desired.app_log_groups {
-        let statement_id = names.permission_statement(group);
-        let source_arn = names.location.log_group_arn(group);
-        let found = existing.iter().find(|p| p.sid == statement_id);
-        let up_to_date = found.is_some_and(|p| {
-            p.principal == LOGS_PRINCIPAL
-                && p.source_arn.as_deref() == Some(&source_arn)
-                && p.source_account.as_deref() == Some(&names.location.account)
-        });
-        if up_to_date {
-            continue;
-        }
-        let replace = found.is_some();
-        plan.steps.push(
             Step::new(
-                if replace { Action::Update } else { Action::Create },
-                "lambda-permission",
-                &statement_id,
-                Op::AddPermission { group: group.clone(), statement_id: statement_id.clone(), replace },
+                Action::Update,
+                "lambda-function",
+                &name,
+                Op::UpdateFunctionConfig,
             )
-            .detail(format!("{LOGS_PRINCIPAL} from {source_arn}")),
+            .detail(changes.join("; ")),
         );
     }
-}
-
-fn filters(desired: &Desired, current: &Current, plan: &mut Plan) {
-    let ours = desired.names.filter();
-    for group in &desired.app_log_groups {
-        let state = current.log_groups.get(group);
-        if let Some(refusal) = subscribable(desired, group, state) {
-            plan.refusals.push(refusal);
-            continue;
-        }
-        let existing = state.and_then(|s| s.filters.iter().find(|f| f.name == ours));
-        let step = |action| {
-            Step::new(action, "subscription-filter", format!("{group}:{ours}"), Op::PutFilter { group: group.clone() })
+    if f.max_retry_attempts != Some(d.max_retry_attempts)
+        || f.on_failure_arn.as_deref() != Some(&d.on_failure_arn)
+    {
+        let action = if f.max_retry_attempts.is_none() {
+            Action::Create
+        } else {
+            Action::Update
         };
-        match existing {
-            None => plan.steps.push(step(Action::Create).detail(format!("-> {}", desired.names.function()))),
-            Some(f) if f.pattern != desired.filter_pattern => {
-                plan.steps.push(step(Action::Update).detail("filter pattern differs"))
-            }
-            Some(_) => {}
-        }
+        plan.steps.push(
+            Step::new(action, "lambda-invoke-config", &name, Op::PutInvokeConfig).detail(format!(
+                "{} retries, then {}",
+                d.max_retry_attempts,
+                desired.names.queue()
+            )),
+        );
     }
 }
 
 fn dashboard(desired: &Desired, current: &Current, plan: &mut Plan) {
     let name = desired.names.dashboard();
+    let Some(body) = &desired.dashboard else {
+        return;
+    };
     match &current.dashboard {
-        None => plan.steps.push(Step::new(Action::Create, "dashboard", name, Op::PutDashboard)),
-        Some(d) if !crate::dashboard::is_ours(&desired.names, &d.body) => plan.refusals.push(Refusal {
-            resource: "dashboard",
+        None => plan.steps.push(Step::new(
+            Action::Create,
+            "dashboard",
             name,
-            problem: "a dashboard with this name exists and was not made by provision".into(),
-            fix: "Choose another --prefix, or delete that dashboard".into(),
-        }),
-        Some(d) if d.body != desired.dashboard => plan.steps.push(
+            Op::PutDashboard,
+        )),
+        Some(d) if !crate::dashboard::is_ours(&desired.names, &d.body) => {
+            plan.refusals.push(Refusal {
+                resource: "dashboard",
+                name,
+                problem: "a dashboard with this name exists and was not made by provision".into(),
+                fix: "Choose another --prefix, or delete that dashboard".into(),
+            })
+        }
+        Some(d) if d.body != *body => plan.steps.push(
             Step::new(Action::Update, "dashboard", name, Op::PutDashboard).detail("widgets differ"),
         ),
         Some(_) => {}
     }
 }
 
+mod subscribe;
 #[cfg(test)]
 pub(crate) mod tests;

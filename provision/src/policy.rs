@@ -1,8 +1,8 @@
 //! IAM documents of the analyzer's role (pure): who may assume it, and what it may do.
 //!
 //! Least privilege: every statement names the exact ARNs of this stack; the only wildcard is
-//! `<table>/index/*` (the table's own indexes) and the `:*` log-stream suffix of the analyzer's
-//! own log group.
+//! the `:*` log-stream suffix of the analyzer's own log group. The table's indexes are not
+//! granted: the analyzer never queries them (they serve people and dashboards).
 
 use serde_json::{Value, json};
 
@@ -11,13 +11,13 @@ use crate::names::Names;
 /// Policy language version of every document.
 const POLICY_VERSION: &str = "2012-10-17";
 
-/// The DynamoDB actions the analyzer calls, and nothing else (no Scan, no DeleteItem).
-pub const DYNAMODB_ACTIONS: [&str; 6] = [
+/// The DynamoDB actions the analyzer calls, and nothing else: the same list as
+/// `analyzer_lambda::permissions::DYNAMODB_ACTIONS` (it reads incidents with BatchGetItem,
+/// writes them with BatchWriteItem and UpdateItem; it never queries an index, never scans,
+/// never deletes).
+pub const DYNAMODB_ACTIONS: [&str; 3] = [
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
     "dynamodb:UpdateItem",
 ];
 
@@ -37,7 +37,6 @@ pub fn trust_policy() -> Value {
 
 /// The role's inline policy, scoped to this stack's table, topic, queue and log group.
 pub fn analyzer_policy(names: &Names) -> Value {
-    let table = names.table_arn();
     let log_group = names.location.log_group_arn(&names.function_log_group());
     json!({
         "Version": POLICY_VERSION,
@@ -46,7 +45,7 @@ pub fn analyzer_policy(names: &Names) -> Value {
                 "Sid": "WriteIncidents",
                 "Effect": "Allow",
                 "Action": DYNAMODB_ACTIONS,
-                "Resource": [table.clone(), format!("{table}/index/*")]
+                "Resource": names.table_arn()
             },
             {
                 "Sid": "PublishAlerts",
@@ -133,6 +132,9 @@ mod tests {
     fn url_encoded_documents_are_decoded() {
         let doc = r#"{"Version":"2012-10-17","Statement":[]}"#;
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(parse_document(doc).unwrap(), parse_document(encoded).unwrap());
+        assert_eq!(
+            parse_document(doc).unwrap(),
+            parse_document(encoded).unwrap()
+        );
     }
 }

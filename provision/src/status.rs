@@ -29,7 +29,13 @@ pub struct Status {
     pub rows: Vec<Row>,
 }
 
-fn row(names: &Names, resource: &'static str, name: String, tags: Option<&Tags>, detail: String) -> Row {
+fn row(
+    names: &Names,
+    resource: &'static str,
+    name: String,
+    tags: Option<&Tags>,
+    detail: String,
+) -> Row {
     Row {
         resource,
         name,
@@ -44,9 +50,15 @@ fn row(names: &Names, resource: &'static str, name: String, tags: Option<&Tags>,
 }
 
 /// The status of `names`' stack.
-pub fn status(names: &Names, current: &Current) -> Status {
+pub fn status(names: &Names, current: &Current, with_dashboard: bool) -> Status {
     let mut rows = vec![
-        row(names, "iam-role", names.role(), current.role.as_ref().map(|r| &r.tags), String::new()),
+        row(
+            names,
+            "iam-role",
+            names.role(),
+            current.role.as_ref().map(|r| &r.tags),
+            String::new(),
+        ),
         row(
             names,
             "dynamodb-table",
@@ -55,10 +67,22 @@ pub fn status(names: &Names, current: &Current) -> Status {
             current
                 .table
                 .as_ref()
-                .map(|t| format!("indexes: {}; ttl: {}", t.indexes.join(", "), t.ttl_attribute.as_deref().unwrap_or("off")))
+                .map(|t| {
+                    format!(
+                        "indexes: {}; ttl: {}",
+                        t.indexes.join(", "),
+                        t.ttl_attribute.as_deref().unwrap_or("off")
+                    )
+                })
                 .unwrap_or_default(),
         ),
-        row(names, "sqs-queue", names.queue(), current.queue.as_ref().map(|q| &q.tags), String::new()),
+        row(
+            names,
+            "sqs-queue",
+            names.queue(),
+            current.queue.as_ref().map(|q| &q.tags),
+            String::new(),
+        ),
         row(
             names,
             "sns-topic",
@@ -78,34 +102,74 @@ pub fn status(names: &Names, current: &Current) -> Status {
             current
                 .function
                 .as_ref()
-                .map(|f| format!("{} {} MB {} s, code {}", f.runtime, f.memory_mb, f.timeout_secs, f.code_sha256))
+                .map(|f| {
+                    format!(
+                        "{} {} MB {} s, code {}",
+                        f.runtime, f.memory_mb, f.timeout_secs, f.code_sha256
+                    )
+                })
                 .unwrap_or_default(),
         ),
     ];
     for (group, g) in &current.log_groups {
-        let subscribed = g.filters.iter().any(|f| f.name == names.filter() && f.destination_arn == names.function_arn());
-        let retention = g.retention_days.map_or("never expires".to_string(), |d| format!("{d} days"));
+        let subscribed = g
+            .filters
+            .iter()
+            .any(|f| f.name == names.filter() && f.destination_arn == names.function_arn());
+        let retention = g
+            .retention_days
+            .map_or("never expires".to_string(), |d| format!("{d} days"));
         rows.push(row(
             names,
             "log-group",
             group.clone(),
             Some(&g.tags),
-            format!("retention {retention}; {} filter(s){}", g.filters.len(), if subscribed { ", subscribed" } else { "" }),
+            format!(
+                "retention {retention}; {} filter(s){}",
+                g.filters.len(),
+                if subscribed { ", subscribed" } else { "" }
+            ),
         ));
     }
     let dashboard_owner = current.dashboard.as_ref().map(|d| {
-        if crate::dashboard::is_ours(names, &d.body) { names.tags() } else { Tags::new() }
+        if crate::dashboard::is_ours(names, &d.body) {
+            names.tags()
+        } else {
+            Tags::new()
+        }
     });
-    rows.push(row(names, "dashboard", names.dashboard(), dashboard_owner.as_ref(), String::new()));
+    if with_dashboard {
+        rows.push(row(
+            names,
+            "dashboard",
+            names.dashboard(),
+            dashboard_owner.as_ref(),
+            String::new(),
+        ));
+    }
     Status { rows }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(4);
-        writeln!(f, "{:<16} {:<width$} {:<8} {:<8} DETAIL", "RESOURCE", "NAME", "STATE", "OWNER")?;
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        writeln!(
+            f,
+            "{:<16} {:<width$} {:<8} {:<8} DETAIL",
+            "RESOURCE", "NAME", "STATE", "OWNER"
+        )?;
         for r in &self.rows {
-            writeln!(f, "{:<16} {:<width$} {:<8} {:<8} {}", r.resource, r.name, r.state, r.owner, r.detail)?;
+            writeln!(
+                f,
+                "{:<16} {:<width$} {:<8} {:<8} {}",
+                r.resource, r.name, r.state, r.owner, r.detail
+            )?;
         }
         Ok(())
     }
@@ -121,10 +185,15 @@ mod tests {
     #[test]
     fn status_lists_every_resource() {
         let d = Desired::new(names(), &settings());
-        let s = status(&d.names, &matching(&d));
+        let s = status(&d.names, &matching(&d), true);
         assert_eq!(s.rows.len(), 9);
-        assert!(s.rows.iter().all(|r| r.state == "present" && r.owner == "ours"), "{s}");
-        let empty = status(&d.names, &Current::default());
+        assert!(
+            s.rows
+                .iter()
+                .all(|r| r.state == "present" && r.owner == "ours"),
+            "{s}"
+        );
+        let empty = status(&d.names, &Current::default(), false);
         assert!(empty.rows.iter().all(|r| r.state == "missing"));
         assert!(empty.to_string().starts_with("RESOURCE"));
     }

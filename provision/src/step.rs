@@ -159,7 +159,13 @@ pub struct Step {
 impl Step {
     /// A step.
     pub fn new(action: Action, resource: &'static str, name: impl Into<String>, op: Op) -> Step {
-        Step { action, resource, name: name.into(), detail: String::new(), op }
+        Step {
+            action,
+            resource,
+            name: name.into(),
+            detail: String::new(),
+            op,
+        }
     }
 
     /// The same step with a detail.
@@ -172,7 +178,13 @@ impl Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let action = format!("{:?}", self.action).to_lowercase();
-        write!(f, "{} {action:<6} {:<22} {}", self.action.sign(), self.resource, self.name)?;
+        write!(
+            f,
+            "{} {action:<6} {:<22} {}",
+            self.action.sign(),
+            self.resource,
+            self.name
+        )?;
         if !self.detail.is_empty() {
             write!(f, "  ({})", self.detail)?;
         }
@@ -195,7 +207,11 @@ pub struct Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "! refused {} {}: {}. {}", self.resource, self.name, self.problem, self.fix)
+        write!(
+            f,
+            "! refused {} {}: {}. {}",
+            self.resource, self.name, self.problem, self.fix
+        )
     }
 }
 
@@ -244,7 +260,10 @@ impl fmt::Display for Plan {
                 count(Action::Update),
                 count(Action::Delete),
                 if self.is_refused() {
-                    format!("; {} refused (nothing will be applied)", self.refusals.len())
+                    format!(
+                        "; {} refused (nothing will be applied)",
+                        self.refusals.len()
+                    )
                 } else {
                     String::new()
                 }

@@ -14,9 +14,17 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
     let mut steps = Vec::new();
     if let Some(d) = &current.dashboard {
         if crate::dashboard::is_ours(names, &d.body) {
-            steps.push(Step::new(Action::Delete, "dashboard", names.dashboard(), Op::DeleteDashboard));
+            steps.push(Step::new(
+                Action::Delete,
+                "dashboard",
+                names.dashboard(),
+                Op::DeleteDashboard,
+            ));
         } else {
-            keep(format!("dashboard {} (not made by provision)", names.dashboard()));
+            keep(format!(
+                "dashboard {} (not made by provision)",
+                names.dashboard()
+            ));
         }
     }
     for (group, state) in &current.log_groups {
@@ -26,21 +34,34 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
                     Action::Delete,
                     "subscription-filter",
                     format!("{group}:{}", f.name),
-                    Op::DeleteFilter { group: group.clone() },
+                    Op::DeleteFilter {
+                        group: group.clone(),
+                    },
                 ));
             } else {
-                keep(format!("subscription filter {group}:{} (sends to {})", f.name, f.destination_arn));
+                keep(format!(
+                    "subscription filter {group}:{} (sends to {})",
+                    f.name, f.destination_arn
+                ));
             }
         }
     }
     if let Some(f) = &current.function {
         if names.is_ours(&f.tags) {
             steps.push(
-                Step::new(Action::Delete, "lambda-function", names.function(), Op::DeleteFunction)
-                    .detail("with its permissions and invoke config"),
+                Step::new(
+                    Action::Delete,
+                    "lambda-function",
+                    names.function(),
+                    Op::DeleteFunction,
+                )
+                .detail("with its permissions and invoke config"),
             );
         } else {
-            keep(format!("Lambda function {} (not tagged as ours)", names.function()));
+            keep(format!(
+                "Lambda function {} (not tagged as ours)",
+                names.function()
+            ));
         }
     }
     for (group, state) in &current.log_groups {
@@ -49,7 +70,9 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
                 Action::Delete,
                 "log-group",
                 group,
-                Op::DeleteLogGroup { group: group.clone() },
+                Op::DeleteLogGroup {
+                    group: group.clone(),
+                },
             ));
         } else {
             keep(format!("log group {group} (it existed before provision)"));
@@ -62,17 +85,29 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
                     Action::Delete,
                     "sns-subscription",
                     format!("{}:{}", s.protocol, s.endpoint),
-                    Op::Unsubscribe { subscription_arn: s.arn.clone() },
+                    Op::Unsubscribe {
+                        subscription_arn: s.arn.clone(),
+                    },
                 ));
             }
-            steps.push(Step::new(Action::Delete, "sns-topic", names.topic(), Op::DeleteTopic));
+            steps.push(Step::new(
+                Action::Delete,
+                "sns-topic",
+                names.topic(),
+                Op::DeleteTopic,
+            ));
         } else {
             keep(format!("SNS topic {} (not tagged as ours)", names.topic()));
         }
     }
     if let Some(q) = &current.queue {
         if names.is_ours(&q.tags) {
-            steps.push(Step::new(Action::Delete, "sqs-queue", names.queue(), Op::DeleteQueue { url: q.url.clone() }));
+            steps.push(Step::new(
+                Action::Delete,
+                "sqs-queue",
+                names.queue(),
+                Op::DeleteQueue { url: q.url.clone() },
+            ));
         } else {
             keep(format!("SQS queue {} (not tagged as ours)", names.queue()));
         }
@@ -80,11 +115,19 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
     if let Some(t) = &current.table {
         if names.is_ours(&t.tags) {
             steps.push(
-                Step::new(Action::Delete, "dynamodb-table", names.table(), Op::DeleteTable)
-                    .detail("and every incident in it"),
+                Step::new(
+                    Action::Delete,
+                    "dynamodb-table",
+                    names.table(),
+                    Op::DeleteTable,
+                )
+                .detail("and every incident in it"),
             );
         } else {
-            keep(format!("DynamoDB table {} (not tagged as ours)", names.table()));
+            keep(format!(
+                "DynamoDB table {} (not tagged as ours)",
+                names.table()
+            ));
         }
     }
     if let Some(r) = &current.role {
@@ -93,7 +136,9 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
                 Action::Delete,
                 "iam-role",
                 names.role(),
-                Op::DeleteRole { inline_policies: r.inline_policies.clone() },
+                Op::DeleteRole {
+                    inline_policies: r.inline_policies.clone(),
+                },
             ));
         } else {
             keep(format!("IAM role {} (not tagged as ours)", names.role()));
@@ -153,7 +198,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(deleted_groups, ["/app/billing", "/aws/lambda/logpipe-analyzer"]);
+        assert_eq!(
+            deleted_groups,
+            ["/app/billing", "/aws/lambda/logpipe-analyzer"]
+        );
         assert!(!plan.steps.iter().any(|s| s.name.contains("siem")));
         assert!(plan.notes.iter().any(|n| n.contains("/app/orders")));
     }
@@ -163,7 +211,9 @@ mod tests {
         let plan = plan_down(&names(), &Current::default());
         assert!(plan.is_empty());
         let mut other = Current::default();
-        other.log_groups.insert("/app/x".into(), LogGroupState::default());
+        other
+            .log_groups
+            .insert("/app/x".into(), LogGroupState::default());
         let plan = plan_down(&names(), &other);
         assert!(plan.is_empty());
         assert_eq!(plan.notes.len(), 1);

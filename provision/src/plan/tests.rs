@@ -5,8 +5,8 @@ use serde_json::json;
 use super::*;
 use crate::desired::tests::{names, settings};
 use crate::state::{
-    DashboardState, FilterState, PermissionState, QueueState, RoleState, SubscriptionState,
-    TableState, TopicState,
+    DashboardState, FilterState, LogGroupState, PermissionState, QueueState, RoleState,
+    SubscriptionState, TableState, TopicState,
 };
 
 /// The state an account is in right after `up` applied `desired`.
@@ -17,7 +17,11 @@ pub(crate) fn matching(desired: &Desired) -> Current {
     let mut log_groups = BTreeMap::new();
     log_groups.insert(
         n.function_log_group(),
-        LogGroupState { tags: tags.clone(), retention_days: Some(desired.retention_days), ..Default::default() },
+        LogGroupState {
+            tags: tags.clone(),
+            retention_days: Some(desired.retention_days),
+            ..Default::default()
+        },
     );
     for group in &desired.app_log_groups {
         log_groups.insert(
@@ -48,7 +52,10 @@ pub(crate) fn matching(desired: &Desired) -> Current {
             indexes: INDEXES.iter().map(|i| i.name.to_string()).collect(),
             ttl_attribute: Some(TTL_ATTRIBUTE.into()),
         }),
-        queue: Some(QueueState { url: "http://q".into(), tags: tags.clone() }),
+        queue: Some(QueueState {
+            url: "http://q".into(),
+            tags: tags.clone(),
+        }),
         topic: Some(TopicState {
             tags: tags.clone(),
             subscriptions: desired
@@ -86,7 +93,10 @@ pub(crate) fn matching(desired: &Desired) -> Current {
                 .collect(),
         }),
         log_groups,
-        dashboard: Some(DashboardState { body: desired.dashboard.clone() }),
+        dashboard: desired
+            .dashboard
+            .clone()
+            .map(|body| DashboardState { body }),
     }
 }
 
@@ -126,12 +136,17 @@ fn empty_account_creates_everything_in_dependency_order() {
         ]
     );
     // Each group's permission comes before its filter.
-    let position = |pred: &dyn Fn(&Op) -> bool| plan.steps.iter().position(|s| pred(&s.op)).unwrap();
-    let permission = position(&|op| matches!(op, Op::AddPermission { group, .. } if group == "/app/orders"));
+    let position =
+        |pred: &dyn Fn(&Op) -> bool| plan.steps.iter().position(|s| pred(&s.op)).unwrap();
+    let permission =
+        position(&|op| matches!(op, Op::AddPermission { group, .. } if group == "/app/orders"));
     let filter = position(&|op| matches!(op, Op::PutFilter { group } if group == "/app/orders"));
     assert!(permission < filter);
     assert_eq!(plan.steps[9].name, "/aws/lambda/logpipe-analyzer");
-    assert!(plan.to_string().ends_with("Plan: 17 to create, 0 to update, 0 to delete.\n"));
+    assert!(
+        plan.to_string()
+            .ends_with("Plan: 17 to create, 0 to update, 0 to delete.\n")
+    );
 }
 
 #[test]
@@ -139,7 +154,10 @@ fn everything_present_means_no_steps() {
     let d = desired();
     let plan = plan_up(&d, &matching(&d));
     assert_eq!(plan, Plan::default());
-    assert_eq!(plan.to_string(), "Nothing to do: everything is up to date.\n");
+    assert_eq!(
+        plan.to_string(),
+        "Nothing to do: everything is up to date.\n"
+    );
 }
 
 #[test]
@@ -154,7 +172,12 @@ fn drifted_settings_give_updates_only() {
     let orders = current.log_groups.get_mut("/app/orders").unwrap();
     orders.retention_days = Some(7);
     orders.filters[0].pattern = "ERROR".into();
-    current.table.as_mut().unwrap().indexes.retain(|i| i != "by_trace_id");
+    current
+        .table
+        .as_mut()
+        .unwrap()
+        .indexes
+        .retain(|i| i != "by_trace_id");
     current.table.as_mut().unwrap().ttl_attribute = None;
     current.role.as_mut().unwrap().policy = Some(json!({"Version": "2012-10-17", "Statement": []}));
     current.topic.as_mut().unwrap().subscriptions[0].filter_policy = None;
@@ -163,7 +186,10 @@ fn drifted_settings_give_updates_only() {
 
     let plan = plan_up(&d, &current);
     assert!(plan.refusals.is_empty());
-    assert!(plan.steps.iter().all(|s| s.action == Action::Update), "{plan}");
+    assert!(
+        plan.steps.iter().all(|s| s.action == Action::Update),
+        "{plan}"
+    );
     let kinds: Vec<&str> = plan.steps.iter().map(|s| s.resource).collect();
     assert_eq!(
         kinds,
@@ -181,15 +207,29 @@ fn drifted_settings_give_updates_only() {
             "dashboard",
         ]
     );
-    let config = plan.steps.iter().find(|s| s.op == Op::UpdateFunctionConfig).unwrap();
-    assert!(config.detail.contains("memory: 128 -> 256"), "{}", config.detail);
-    assert!(plan.steps.contains(&Step::new(
-        Action::Update,
-        "dynamodb-table",
-        "logpipe-Incidents",
-        Op::AddIndex { index: "by_trace_id".into() }
-    )
-    .detail("add index by_trace_id")));
+    let config = plan
+        .steps
+        .iter()
+        .find(|s| s.op == Op::UpdateFunctionConfig)
+        .unwrap();
+    assert!(
+        config.detail.contains("memory: 128 -> 256"),
+        "{}",
+        config.detail
+    );
+    assert!(
+        plan.steps.contains(
+            &Step::new(
+                Action::Update,
+                "dynamodb-table",
+                "logpipe-Incidents",
+                Op::AddIndex {
+                    index: "by_trace_id".into()
+                }
+            )
+            .detail("add index by_trace_id")
+        )
+    );
 }
 
 #[test]
@@ -209,13 +249,30 @@ fn foreign_filters_at_the_limit_are_refused_and_never_replaced() {
     assert_eq!(plan.refusals.len(), 1);
     let refusal = &plan.refusals[0];
     assert_eq!(refusal.name, "/app/orders:logpipe-errors");
-    assert!(refusal.problem.contains("siem, metrics"), "{}", refusal.problem);
-    assert!(!plan.steps.iter().any(|s| matches!(&s.op, Op::PutFilter { group } if group == "/app/orders")));
+    assert!(
+        refusal.problem.contains("siem, metrics"),
+        "{}",
+        refusal.problem
+    );
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| matches!(&s.op, Op::PutFilter { group } if group == "/app/orders"))
+    );
     assert!(plan.is_refused());
-    assert!(plan.to_string().contains("1 refused (nothing will be applied)"));
+    assert!(
+        plan.to_string()
+            .contains("1 refused (nothing will be applied)")
+    );
 
     // One foreign filter leaves room for ours.
-    current.log_groups.get_mut("/app/orders").unwrap().filters.truncate(1);
+    current
+        .log_groups
+        .get_mut("/app/orders")
+        .unwrap()
+        .filters
+        .truncate(1);
     let plan = plan_up(&d, &current);
     assert!(plan.refusals.is_empty());
     assert_eq!(ops(&plan), [(Action::Create, "subscription-filter")]);
@@ -265,7 +322,26 @@ fn existing_application_groups_keep_their_retention() {
     orders.retention_days = None;
     let plan = plan_up(&d, &current);
     assert!(plan.is_empty());
-    assert!(plan.notes.iter().any(|n| n.contains("/app/orders existed before provision")));
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("/app/orders existed before provision"))
+    );
+}
+
+#[test]
+fn groups_dropped_from_the_options_are_noted_not_unsubscribed() {
+    let mut d = desired();
+    let current = matching(&d);
+    d.app_log_groups.retain(|g| g != "/app/billing");
+    let plan = plan_up(&d, &current);
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("/app/billing is still subscribed")),
+        "{plan}"
+    );
+    assert!(!plan.steps.iter().any(|s| s.action == Action::Delete));
 }
 
 #[test]

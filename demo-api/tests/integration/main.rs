@@ -1,0 +1,11 @@
+//! The crate's one integration test binary.
+//!
+//! - `routes`: every route through `app(state).oneshot(..)`, asserting on the response and
+//!   on the records the CloudWatch layer produced (captured by an in-memory client).
+//! - `propagation`: which trace id a request runs under, and that every record carries it.
+//! - `moto`: the real binary against the moto emulator, including SIGTERM.
+
+mod moto;
+mod propagation;
+mod routes;
+mod support;

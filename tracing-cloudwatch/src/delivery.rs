@@ -13,6 +13,9 @@ use crate::layer::Shared;
 use crate::metrics::Metrics;
 use crate::retry::{self, Decision, GiveUpReason};
 
+/// After this many failed attempts of one batch, one (rate-limited) line on stderr says why.
+const RETRIES_BEFORE_DIAGNOSTIC: u32 = 5;
+
 /// Everything a delivery task needs, shared by all of them.
 pub(crate) struct Destination {
     pub(crate) client: Arc<dyn LogsClient>,
@@ -67,12 +70,15 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
     let metrics = &dest.shared.metrics;
     let started = Instant::now();
     let mut attempt: u32 = 0;
+    // Held from the first attempt after tokens are seen enforced until this batch is done,
+    // backoffs included: if another batch got in between a lost answer and its retry, the
+    // retry would carry a newer token and be stored twice instead of being recognised as
+    // `DataAlreadyAccepted`.
+    let mut serial = None;
     loop {
-        let serial = if dest.tokens.enforced.load(Ordering::Acquire) {
-            Some(dest.tokens.serial.lock().await)
-        } else {
-            None
-        };
+        if serial.is_none() && dest.tokens.enforced.load(Ordering::Acquire) {
+            serial = Some(dest.tokens.serial.lock().await);
+        }
         let token = dest.tokens.current();
         Metrics::add(&metrics.requests, 1);
         if attempt > 0 {
@@ -105,7 +111,6 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
             }
             Err(error) => error,
         };
-        drop(serial);
         let backoff = match retry::classify(&error) {
             Decision::Retry { throttled } => {
                 if throttled {
@@ -144,6 +149,19 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
                 )
             });
             return Delivery::Dropped(DropReason::RetriesExhausted);
+        }
+        if attempt + 1 == RETRIES_BEFORE_DIAGNOSTIC {
+            // Not fatal yet, but a human may need to know: an unreachable endpoint or
+            // credentials that fail to load look exactly like this.
+            dest.shared.diagnostics.report("still-failing", || {
+                format!(
+                    "still failing to deliver to {}/{} after {} attempts, retrying for up to {:?}: {error}",
+                    dest.log_group,
+                    dest.log_stream,
+                    attempt + 1,
+                    dest.max_retry_duration
+                )
+            });
         }
         if backoff {
             let unit: f64 = rand::random();

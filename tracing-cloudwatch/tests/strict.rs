@@ -156,11 +156,12 @@ fn with_enforced_tokens_a_lost_answer_is_recognised_and_tokens_are_followed() {
     let (dispatch, guard) = start(&server, |b| b.max_in_flight(4));
     emit(&dispatch, 0..N / 2);
     guard.handle().flush_blocking(Duration::from_secs(60));
-    server.push_faults([
-        Fault::ResetAfterAccept,
-        Fault::InvalidSequenceToken,
-        Fault::DataAlreadyAccepted,
-    ]);
+    // A stored batch whose answer is lost: the retry carries the same token and the endpoint
+    // answers DataAlreadyAccepted, which is success. (An injected DataAlreadyAccepted for a
+    // batch never stored would be the endpoint lying; see the next test.)
+    // (A token error injected on that retry would make the endpoint contradict itself, so it
+    // comes first.)
+    server.push_faults([Fault::InvalidSequenceToken, Fault::ResetAfterAccept]);
     emit(&dispatch, N / 2..N);
     let handle = guard.handle();
     drop(guard);
@@ -178,6 +179,20 @@ fn with_enforced_tokens_a_lost_answer_is_recognised_and_tokens_are_followed() {
         refused_tokens > 0,
         "the endpoint enforced tokens and the layer followed them"
     );
+}
+
+#[test]
+fn data_already_accepted_is_success_and_not_sent_again() {
+    let server = StrictLogs::start(StrictConfig::default());
+    server.create_group_and_stream(GROUP, STREAM);
+    server.push_faults([Fault::DataAlreadyAccepted]);
+    let (dispatch, guard) = start(&server, |b| b);
+    emit(&dispatch, 0..10);
+    let handle = guard.handle();
+    drop(guard);
+    let m = handle.metrics();
+    assert_eq!((m.delivered, m.retries, m.requests), (10, 0, 1), "{m:?}");
+    assert_eq!(server.stats().put_requests, 1);
 }
 
 #[test]

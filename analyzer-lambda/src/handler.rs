@@ -167,6 +167,10 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 return Ok(summary);
             }
         };
+        if deadline.is_some_and(|d| d <= Instant::now()) {
+            tracing::error!("no time left before the invocation deadline");
+            return Err(HandlerError::Deadline);
+        }
         let work = self.handle_payload(&payload, now_ms);
         let result = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), work)

@@ -3,7 +3,8 @@
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 use crate::classify::Severity;
 use crate::fingerprint::{fingerprint, parameterize};
@@ -74,11 +75,16 @@ pub fn service_from_log_group(log_group: &str) -> String {
         .to_string()
 }
 
-/// RFC 3339 with milliseconds for an epoch-milliseconds timestamp.
+/// RFC 3339 UTC with exactly three fractional digits (`2026-11-24T15:02:52.320Z`): fixed
+/// width, so the strings sort as the times do (the `by_service` index sorts on them).
+const TIMESTAMP_FORMAT: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// Formats milliseconds since the epoch with [`TIMESTAMP_FORMAT`].
 pub fn format_millis(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(TIMESTAMP_FORMAT).ok())
         .unwrap_or_else(|| ms.to_string())
 }
 
@@ -145,6 +151,12 @@ mod tests {
             message_type: DATA_MESSAGE.into(),
             log_events: vec![],
         }
+    }
+
+    #[test]
+    fn timestamps_have_fixed_width() {
+        assert_eq!(format_millis(1_795_532_572_320), "2026-11-24T15:02:52.320Z");
+        assert_eq!(format_millis(1_795_532_572_000), "2026-11-24T15:02:52.000Z");
     }
 
     #[test]

@@ -40,6 +40,8 @@
 //! # });
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod aggregate;
 pub mod alert;
 pub mod classify;

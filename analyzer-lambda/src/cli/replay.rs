@@ -35,6 +35,7 @@ async fn fetch(
     let mut events = Vec::new();
     let mut token: Option<String> = None;
     loop {
+        let token_before = token.clone();
         let page = logs
             .filter_log_events()
             .log_group_name(log_group)
@@ -61,8 +62,10 @@ async fn fetch(
                 message: e.message()?.to_string(),
             })
         }));
+        // Pages may be empty while more remain (the API scans in time slices): follow the
+        // token until it is absent or stops changing.
         match page.next_token() {
-            Some(next) if !next.is_empty() && page.events().len() > 0 => {
+            Some(next) if !next.is_empty() && token_before.as_deref() != Some(next) => {
                 token = Some(next.to_string());
             }
             _ => return Ok(events),

@@ -1,0 +1,10 @@
+//! The analyzer's integration tests: fixtures through the handler (in memory), the DynamoDB
+//! and SNS implementations against moto, `replay`, and the real binary behind a local Lambda
+//! Runtime API.
+
+mod aws;
+mod common;
+mod fixtures;
+mod handler;
+mod runtime_api;
+mod setup;

@@ -4,13 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use test_support::{ACCOUNT_ID, Moto, REGION};
+use test_support::{ACCOUNT_ID, Moto, REGION, free_port};
 
 const PREFIX: &str = "e2e";
 const LOG_GROUP: &str = "/e2e/orders-api";
@@ -55,14 +54,6 @@ fn stand_in_zip(dir: &Path) -> PathBuf {
     zip.write_all(b"#!/bin/sh\nexit 0\n").unwrap();
     zip.finish().unwrap();
     path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct DemoApi(Child);

@@ -9,7 +9,7 @@
 mod moto;
 pub mod strict_logs;
 
-pub use moto::{ACCOUNT_ID, Moto, REGION, moto_server_path, workspace_root};
+pub use moto::{ACCOUNT_ID, Moto, REGION, free_port, moto_server_path, workspace_root};
 pub use strict_logs::{
     AcceptedEvent, Fault, FaultKind, FaultRates, OutageMode, StrictConfig, StrictLogs, StrictStats,
 };
@@ -38,6 +38,48 @@ pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
         .endpoint_url(endpoint)
         .load()
         .await
+}
+
+/// [`sdk_config_for`] for code without an async runtime (sync tests, bench binaries).
+pub fn sdk_config_blocking(endpoint: &str) -> aws_config::SdkConfig {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime for loading the SDK configuration")
+        .block_on(sdk_config_for(endpoint))
+}
+
+/// Every event of a log stream, oldest first, as `(timestamp, message)`: GetLogEvents from
+/// the head, following `nextForwardToken` until it stops changing.
+pub async fn read_log_stream(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+) -> Vec<(i64, String)> {
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .get_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .start_from_head(true)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetLogEvents {group}/{stream}: {e:?}"));
+        for e in page.events() {
+            events.push((
+                e.timestamp().unwrap_or_default(),
+                e.message().unwrap_or_default().to_owned(),
+            ));
+        }
+        let next = page.next_forward_token().map(str::to_owned);
+        if page.events().is_empty() || next.is_none() || next == token {
+            return events;
+        }
+        token = next;
+    }
 }
 
 /// Environment variables that point a child process at a loopback endpoint.

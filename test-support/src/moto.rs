@@ -110,7 +110,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn free_port() -> u16 {
+/// A port on 127.0.0.1 that nothing listens on right now.
+pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

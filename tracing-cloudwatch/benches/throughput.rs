@@ -28,12 +28,7 @@ fn main() {
 }
 
 fn client(server: &StrictLogs) -> aws_sdk_cloudwatchlogs::Client {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = runtime.block_on(test_support::sdk_config_for(&server.endpoint()));
-    aws_sdk_cloudwatchlogs::Client::new(&config)
+    aws_sdk_cloudwatchlogs::Client::new(&test_support::sdk_config_blocking(&server.endpoint()))
 }
 
 fn emit(n: u64) {

@@ -8,32 +8,6 @@ use test_support::Moto;
 use tracing_cloudwatch::record::LogRecord;
 use tracing_subscriber::prelude::*;
 
-/// Every event of a stream, in the order GetLogEvents returns them.
-async fn read_stream(client: &Client, group: &str, stream: &str) -> Vec<(i64, String)> {
-    let mut events = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .get_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .start_from_head(true)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .expect("GetLogEvents");
-        let before = events.len();
-        for e in page.events() {
-            events.push((e.timestamp().unwrap(), e.message().unwrap().to_owned()));
-        }
-        let next = page.next_forward_token().map(str::to_owned);
-        if events.len() == before || next.is_none() || next == token {
-            return events;
-        }
-        token = next;
-    }
-}
-
 async fn setup(moto: &Moto) -> Client {
     let config = moto.sdk_config().await;
     Client::new(&config)
@@ -76,7 +50,7 @@ async fn records_arrive_and_parse_and_the_group_and_stream_are_created() {
     assert_eq!(group.log_group_name(), Some("/it/records"));
     assert_eq!(group.retention_in_days(), Some(7));
 
-    let events = read_stream(&client, "/it/records", "it-stream").await;
+    let events = test_support::read_log_stream(&client, "/it/records", "it-stream").await;
     let records: Vec<LogRecord> = events
         .iter()
         .map(|(_, m)| serde_json::from_str(m).unwrap())
@@ -126,7 +100,7 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
     assert_eq!(metrics.delivered, N, "{metrics:?}");
     assert_eq!(metrics.dropped.total(), 0, "{metrics:?}");
 
-    let events = read_stream(&client, "/it/volume", "volume").await;
+    let events = test_support::read_log_stream(&client, "/it/volume", "volume").await;
     let seqs: Vec<u64> = events
         .iter()
         .map(|(_, m)| {
@@ -177,5 +151,10 @@ async fn dropping_the_guard_delivers_what_was_buffered() {
         (100, 0),
         "{metrics:?}"
     );
-    assert_eq!(read_stream(&client, "/it/drop", "drop").await.len(), 100);
+    assert_eq!(
+        test_support::read_log_stream(&client, "/it/drop", "drop")
+            .await
+            .len(),
+        100
+    );
 }

@@ -3,12 +3,11 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use test_support::Moto;
+use test_support::{Moto, free_port};
 
 const LOG_GROUP: &str = "/test/demo-api";
 const LOG_STREAM: &str = "moto-integration";
@@ -22,14 +21,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn wait_until_healthy(http: &reqwest::Client, base: &str, server: &mut Server) {
@@ -59,27 +50,11 @@ async fn call(request: reqwest::RequestBuilder, id: &str) -> (u16, String) {
 
 async fn read_stream(moto: &Moto) -> Vec<Value> {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await);
-    let mut records = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = logs
-            .get_log_events()
-            .log_group_name(LOG_GROUP)
-            .log_stream_name(LOG_STREAM)
-            .start_from_head(true)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .unwrap();
-        for event in page.events() {
-            records.push(serde_json::from_str(event.message().unwrap()).unwrap());
-        }
-        let next = page.next_forward_token().map(str::to_owned);
-        if page.events().is_empty() || next.is_none() || next == token {
-            return records;
-        }
-        token = next;
-    }
+    test_support::read_log_stream(&logs, LOG_GROUP, LOG_STREAM)
+        .await
+        .iter()
+        .map(|(_, message)| serde_json::from_str(message).unwrap())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -117,79 +117,48 @@ async fn incidents(
 ) -> (BTreeMap<String, Vec<String>>, usize) {
     let mut by_trace: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut rows = 0;
-    let mut start = None;
-    loop {
-        let page = ddb
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in page.items() {
-            let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-            if s("item_type").as_deref() != Some("incident") {
-                continue;
-            }
-            rows += 1;
-            if let (Some(trace), Some(fp)) = (s("trace_id"), s("fingerprint")) {
-                by_trace.entry(trace).or_default().push(fp);
-            }
+    for item in test_support::scan_table(ddb, table).await {
+        let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        if s("item_type").as_deref() != Some("incident") {
+            continue;
         }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return (by_trace, rows);
+        rows += 1;
+        if let (Some(trace), Some(fp)) = (s("trace_id"), s("fingerprint")) {
+            by_trace.entry(trace).or_default().push(fp);
         }
     }
+    (by_trace, rows)
 }
 
 /// Alert notifications delivered to the queue: (fingerprint, event_type, severity attribute).
 async fn drain_alerts(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<(String, String, String)> {
     let mut alerts = Vec::new();
-    loop {
-        let page = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        if page.messages().is_empty() {
-            return alerts;
-        }
-        for m in page.messages() {
-            let body: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            // SNS wraps the message in its notification envelope unless raw delivery is on.
-            let (text, attributes) = match body.get("Message") {
-                Some(message) => (
-                    message.as_str().unwrap().to_owned(),
-                    body["MessageAttributes"].clone(),
-                ),
-                None => (m.body().unwrap().to_owned(), Value::Null),
-            };
-            let fingerprint = text
-                .lines()
-                .find_map(|l| l.strip_prefix("Fingerprint:"))
-                .expect("alert names its fingerprint")
-                .trim()
-                .to_owned();
-            let attr = |k: &str| {
-                attributes[k]["Value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            assert_eq!(attr("service"), "orders-api", "{body}");
-            alerts.push((fingerprint, attr("event_type"), attr("severity")));
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
+    for raw in test_support::drain_queue(sqs, queue_url).await {
+        let body: Value = serde_json::from_str(&raw).unwrap();
+        // SNS wraps the message in its notification envelope unless raw delivery is on.
+        let (text, attributes) = match body.get("Message") {
+            Some(message) => (
+                message.as_str().unwrap().to_owned(),
+                body["MessageAttributes"].clone(),
+            ),
+            None => (raw.clone(), Value::Null),
+        };
+        let fingerprint = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Fingerprint:"))
+            .expect("alert names its fingerprint")
+            .trim()
+            .to_owned();
+        let attr = |k: &str| {
+            attributes[k]["Value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(attr("service"), "orders-api", "{body}");
+        alerts.push((fingerprint, attr("event_type"), attr("severity")));
     }
+    alerts
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,6 +82,57 @@ pub async fn read_log_stream(
     }
 }
 
+/// Receives and deletes every message in an SQS queue until it answers empty; returns the
+/// bodies (SNS notifications arrive as their JSON envelope).
+pub async fn drain_queue(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let page = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("ReceiveMessage {queue_url}: {e:?}"));
+        if page.messages().is_empty() {
+            return bodies;
+        }
+        for message in page.messages() {
+            bodies.push(message.body().unwrap_or_default().to_owned());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .set_receipt_handle(message.receipt_handle().map(str::to_owned))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("DeleteMessage {queue_url}: {e:?}"));
+        }
+    }
+}
+
+/// Every item of a DynamoDB table (Scan, following `LastEvaluatedKey`).
+pub async fn scan_table(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = ddb
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("Scan {table}: {e:?}"));
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
 /// Environment variables that point a child process at a loopback endpoint.
 pub fn env_for(endpoint: &str) -> Vec<(String, String)> {
     assert_loopback(endpoint);

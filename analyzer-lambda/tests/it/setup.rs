@@ -126,51 +126,16 @@ pub async fn create_topic_and_queue(sdk: &SdkConfig, name: &str) -> (String, Str
 /// Every SNS notification in the queue, as the parsed envelope.
 pub async fn drain_queue(sdk: &SdkConfig, queue_url: &str) -> Vec<serde_json::Value> {
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let mut out = Vec::new();
-    loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for message in messages {
-            out.push(serde_json::from_str(message.body().unwrap()).unwrap());
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    test_support::drain_queue(&sqs, queue_url)
+        .await
+        .iter()
+        .map(|body| serde_json::from_str(body).unwrap())
+        .collect()
 }
 
 /// Every item of a table.
 pub async fn scan(sdk: &SdkConfig, table: &str) -> Vec<Item> {
-    let client = aws_sdk_dynamodb::Client::new(sdk);
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        items.extend(page.items.unwrap_or_default());
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return items;
-        }
-    }
+    test_support::scan_table(&aws_sdk_dynamodb::Client::new(sdk), table).await
 }
 
 /// Creates the group (if needed) and the stream, and puts the lines, timestamped now.
@@ -183,25 +148,7 @@ pub async fn put_events(sdk: &SdkConfig, group: &str, stream: &str, messages: &[
         .send()
         .await
         .unwrap();
-    let now = now_ms();
-    let events = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now - 10_000 + i as i64)
-                .message(m)
-                .build()
-                .unwrap()
-        })
-        .collect();
-    logs.put_log_events()
-        .log_group_name(group)
-        .log_stream_name(stream)
-        .set_log_events(Some(events))
-        .send()
-        .await
-        .unwrap();
+    put_events_at(&logs, group, stream, messages.to_vec(), now_ms() - 10_000).await;
 }
 
 /// Puts lines into an existing stream, timestamped now.
@@ -211,13 +158,23 @@ pub async fn put_events_in(
     stream: &str,
     messages: Vec<String>,
 ) {
-    let now = now_ms();
+    put_events_at(logs, group, stream, messages, now_ms()).await;
+}
+
+/// Puts lines one millisecond apart from `start_ms`.
+async fn put_events_at(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+    messages: Vec<String>,
+    start_ms: i64,
+) {
     let events = messages
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now + i as i64)
+                .timestamp(start_ms + i as i64)
                 .message(m)
                 .build()
                 .unwrap()

@@ -279,8 +279,10 @@ static EXIT: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// Rust's own panic line (`thread 'x' panicked at ..`), Go's `panic: `, and records that
+/// report a caught panic in words (tower-http's CatchPanic users write "handler panicked").
 static PANIC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"panicked at|^panic: ").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"\bpanicked\b|^panic: ").expect("valid regex"));
 
 fn crash_kind(message: &str, error_type: &str) -> EventKind {
     if message.contains("Task timed out after") || message.contains("Status: timeout") {

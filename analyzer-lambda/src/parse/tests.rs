@@ -107,6 +107,12 @@ fn lambda_timeout_and_crashes() {
     assert_eq!(panic.kind, EventKind::Panic);
     assert_eq!(panic.level, Some(Level::Fatal));
 
+    // A caught panic reported by a service's middleware, as demo-api writes it.
+    let caught = parse_line(
+        r#"{"level":"ERROR","message":"request handler panicked","service":"orders-api"}"#,
+    );
+    assert_eq!(caught.kind, EventKind::Panic);
+
     let report = parse_line(
         "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tDuration: 3.00 ms\tBilled Duration: 4 ms",
     );

@@ -183,34 +183,41 @@ impl Worker {
     async fn drain(&mut self) {
         loop {
             match self.inbox.try_recv() {
-                Ok(Message::Event(event)) => self.receive(event),
-                Ok(Message::Flush(done)) => {
-                    self.seal();
-                    self.flush_waiters.push((self.next_seq, done));
-                }
-                Ok(Message::Shutdown { deadline, done }) => {
-                    self.begin_shutdown(deadline, done).await
+                Ok(message) => {
+                    if let Some((deadline, done)) = self.take(message) {
+                        self.begin_shutdown(deadline, Some(done)).await;
+                    }
                 }
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
                     // Only the guard and the layer send; both are gone.
                     let deadline = Instant::now() + self.config.shutdown_timeout;
-                    if self.shutdown.is_none() {
-                        self.shutdown = Some((deadline, Vec::new()));
-                        self.shared.budget.close();
-                    }
+                    self.begin_shutdown(deadline, None).await;
                     return;
                 }
             }
         }
     }
 
-    async fn begin_shutdown(&mut self, deadline: Instant, done: Completion) {
+    /// Applies an event or a flush; hands a shutdown request back to the caller.
+    fn take(&mut self, message: Message) -> Option<(Instant, Completion)> {
+        match message {
+            Message::Event(event) => self.receive(event),
+            Message::Flush(done) => {
+                self.seal();
+                self.flush_waiters.push((self.next_seq, done));
+            }
+            Message::Shutdown { deadline, done } => return Some((deadline, done)),
+        }
+        None
+    }
+
+    async fn begin_shutdown(&mut self, deadline: Instant, done: Option<Completion>) {
         if let Some((_, waiters)) = &mut self.shutdown {
-            waiters.push(done);
+            waiters.extend(done);
             return;
         }
-        self.shutdown = Some((deadline, vec![done]));
+        self.shutdown = Some((deadline, done.into_iter().collect()));
         self.shared.budget.close();
         // Application threads that reserved room before the close may not have queued their
         // event yet; once the bytes in use equal the bytes we hold, every one has.
@@ -218,14 +225,10 @@ impl Worker {
         while self.shared.budget.used() > self.held_bytes && Instant::now() < give_up {
             tokio::time::sleep(Duration::from_millis(1)).await;
             while let Ok(message) = self.inbox.try_recv() {
-                match message {
-                    Message::Event(event) => self.receive(event),
-                    Message::Flush(done) => self.flush_waiters.push((u64::MAX, done)),
-                    Message::Shutdown { done, .. } => {
-                        if let Some((_, waiters)) = &mut self.shutdown {
-                            waiters.push(done);
-                        }
-                    }
+                if let Some((_, done)) = self.take(message)
+                    && let Some((_, waiters)) = &mut self.shutdown
+                {
+                    waiters.push(done);
                 }
             }
         }
@@ -334,7 +337,7 @@ impl Worker {
         let lowest = self.lowest_unfinished();
         let (done, waiting) = std::mem::take(&mut self.flush_waiters)
             .into_iter()
-            .partition(|(upto, _)| *upto <= lowest && (*upto != u64::MAX || self.is_idle()));
+            .partition(|(upto, _)| *upto <= lowest);
         self.flush_waiters = waiting;
         for (_, completion) in done {
             completion.complete();

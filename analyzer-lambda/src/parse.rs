@@ -2,7 +2,7 @@
 //! can read is plain text without a level.
 //!
 //! Recognised, in this order:
-//! 1. records of our layer (`tracing_cloudwatch::record::LogRecord`);
+//! 1. records of our layer (`tracing_cloudwatch_logs::record::LogRecord`);
 //! 2. other JSON logs: level from `level`, `severity`, `levelname`, `log.level`, `status`
 //!    (and OpenTelemetry's `severityText`/`severityNumber`), message from `msg`/`message`,
 //!    Powertools' `service`, `xray_trace_id`, `correlation_id`; Lambda's JSON platform
@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
-use tracing_cloudwatch::record::LogRecord;
+use tracing_cloudwatch_logs::record::LogRecord;
 
 use crate::severity::Level;
 
@@ -51,7 +51,7 @@ impl EventKind {
 /// Which reader understood the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// A record of our `tracing-cloudwatch` layer.
+    /// A record of our `tracing-cloudwatch-logs` layer.
     Layer,
     /// Some other JSON object.
     Json,
@@ -100,8 +100,8 @@ pub fn parse_line(line: &str) -> ParsedLine {
 }
 
 fn parse_json(object: Map<String, Value>) -> ParsedLine {
-    let is_layer = object.contains_key(tracing_cloudwatch::record::TARGET)
-        || object.contains_key(tracing_cloudwatch::record::SPANS);
+    let is_layer = object.contains_key(tracing_cloudwatch_logs::record::TARGET)
+        || object.contains_key(tracing_cloudwatch_logs::record::SPANS);
     if is_layer {
         match serde_json::from_value::<LogRecord>(Value::Object(object.clone())) {
             Ok(record) => return from_layer_record(record),
@@ -115,7 +115,7 @@ fn from_layer_record(record: LogRecord) -> ParsedLine {
     let trace_id = record.trace_id.clone().or_else(|| {
         record.spans.iter().rev().find_map(|span| {
             span.fields
-                .get(tracing_cloudwatch::record::TRACE_ID)
+                .get(tracing_cloudwatch_logs::record::TRACE_ID)
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
@@ -123,7 +123,7 @@ fn from_layer_record(record: LogRecord) -> ParsedLine {
     let error_message = record
         .fields
         .get("error")
-        .and_then(|e| e.get(tracing_cloudwatch::record::ERROR_MESSAGE))
+        .and_then(|e| e.get(tracing_cloudwatch_logs::record::ERROR_MESSAGE))
         .and_then(Value::as_str);
     let message = match (&record.message, error_message) {
         (Some(m), _) if !m.is_empty() => m.clone(),

@@ -14,7 +14,7 @@ AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE and t
 config files, instance and container roles, and AWS_ENDPOINT_URL (or
 AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) to point at a local emulator.";
 
-/// The orders demo service for tracing-cloudwatch, and a traffic generator for it.
+/// The orders demo service for tracing-cloudwatch-logs, and a traffic generator for it.
 ///
 /// With no subcommand, `serve` runs.
 #[derive(Debug, Parser)]

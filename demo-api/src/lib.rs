@@ -1,4 +1,4 @@
-//! `demo-api`: a small orders service that logs to CloudWatch through `tracing-cloudwatch`
+//! `demo-api`: a small orders service that logs to CloudWatch through `tracing-cloudwatch-logs`
 //! the way a production service would. See the crate README for the routes, the record
 //! conventions and how to run it.
 //!
@@ -30,7 +30,7 @@
 //!     stdout: false,
 //!     shutdown_timeout: Duration::from_secs(5),
 //! };
-//! let client = tracing_cloudwatch::MemoryClient::default();
+//! let client = tracing_cloudwatch_logs::MemoryClient::default();
 //! let (subscriber, guard) = telemetry::subscriber(&settings, client.clone()).unwrap();
 //! let _default = tracing::subscriber::set_default(subscriber);
 //!

@@ -1,4 +1,4 @@
-//! Logging set-up: the one place to read to wire `tracing-cloudwatch` into a service.
+//! Logging set-up: the one place to read to wire `tracing-cloudwatch-logs` into a service.
 //!
 //! One subscriber, three parts:
 //! - an [`EnvFilter`] (the `RUST_LOG` syntax, e.g. `info,demo_api=debug`) applied to both
@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use tracing::Subscriber;
-use tracing_cloudwatch::{BuildError, LogsClient, WorkerGuard};
+use tracing_cloudwatch_logs::{BuildError, LogsClient, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::prelude::*;
 
@@ -69,7 +69,7 @@ pub fn subscriber(
         filter: settings.filter.clone(),
         source,
     })?;
-    let mut builder = tracing_cloudwatch::builder()
+    let mut builder = tracing_cloudwatch_logs::builder()
         .log_group(&settings.log_group)
         .service(&settings.service)
         .static_field("version", env!("CARGO_PKG_VERSION"))

@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 use tracing::subscriber::DefaultGuard;
-use tracing_cloudwatch::{MemoryClient, WorkerGuard};
+use tracing_cloudwatch_logs::{MemoryClient, WorkerGuard};
 
 /// The `service` of every record in these tests.
 pub const SERVICE: &str = "orders-api-test";

@@ -7,7 +7,7 @@ use serde_json::Value;
 use test_support::strict_logs::{
     Fault, FaultKind, FaultRates, PutOutcome, StrictConfig, StrictLogs,
 };
-use tracing_cloudwatch::{Backpressure, Builder, CloudWatchHandle, WorkerGuard};
+use tracing_cloudwatch_logs::{Backpressure, Builder, CloudWatchHandle, WorkerGuard};
 use tracing_subscriber::prelude::*;
 
 const GROUP: &str = "/strict/app";
@@ -21,7 +21,7 @@ fn start(
     server: &StrictLogs,
     configure: impl FnOnce(Builder) -> Builder,
 ) -> (tracing::Dispatch, WorkerGuard) {
-    let builder = tracing_cloudwatch::builder()
+    let builder = tracing_cloudwatch_logs::builder()
         .log_group(GROUP)
         .log_stream(STREAM)
         .service("strict");
@@ -248,7 +248,7 @@ fn a_small_buffer_drops_newest_without_blocking_and_says_so() {
         .accepted()
         .into_iter()
         .map(|e| serde_json::from_str::<Value>(&e.message).unwrap())
-        .find(|r| r["target"] == "tracing_cloudwatch")
+        .find(|r| r["target"] == "tracing_cloudwatch_logs")
         .expect("a drop report in CloudWatch");
     assert_eq!(report["level"], "WARN");
     assert!(report["buffer_full"].as_u64().unwrap() > 0);
@@ -285,7 +285,7 @@ fn a_deleted_stream_is_recreated_and_permanent_errors_are_not_retried() {
 #[test]
 fn the_sdk_s_own_trace_events_never_reach_cloudwatch() {
     let server = StrictLogs::start(StrictConfig::default());
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group(GROUP)
         .log_stream(STREAM)
         .service("strict")

@@ -41,6 +41,6 @@ pub enum BuildError {
     #[error("flush_interval must be longer than zero")]
     ZeroFlushInterval,
     /// The worker thread could not be started.
-    #[error("could not start the tracing-cloudwatch worker thread: {0}")]
+    #[error("could not start the tracing-cloudwatch-logs worker thread: {0}")]
     Spawn(#[source] std::io::Error),
 }

@@ -9,7 +9,7 @@
 //! let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
 //! let client = aws_sdk_cloudwatchlogs::Client::new(&config);
 //!
-//! let (cloudwatch, guard) = tracing_cloudwatch::builder()
+//! let (cloudwatch, guard) = tracing_cloudwatch_logs::builder()
 //!     .log_group("/demo/orders-api")
 //!     .service("orders-api")
 //!     .static_field("env", "prod")
@@ -146,7 +146,7 @@ pub use metrics::{Dropped, MetricsSnapshot};
 /// Starts configuring a layer. See [`Builder`].
 ///
 /// ```
-/// let builder = tracing_cloudwatch::builder()
+/// let builder = tracing_cloudwatch_logs::builder()
 ///     .log_group("/demo/orders-api")
 ///     .service("orders-api");
 /// ```

@@ -13,8 +13,8 @@ use crate::client::{
 /// ```
 /// use tracing_subscriber::prelude::*;
 ///
-/// let client = tracing_cloudwatch::MemoryClient::default();
-/// let (layer, guard) = tracing_cloudwatch::builder()
+/// let client = tracing_cloudwatch_logs::MemoryClient::default();
+/// let (layer, guard) = tracing_cloudwatch_logs::builder()
 ///     .log_group("/test")
 ///     .service("svc")
 ///     .build(client.clone())

@@ -1,13 +1,13 @@
 //! Cost on the application's thread per event, side by side with
 //! `tracing_subscriber::fmt().json()` writing through `tracing_appender::non_blocking`.
 //!
-//! `cargo bench -p tracing-cloudwatch --bench hot_path`
+//! `cargo bench -p tracing-cloudwatch-logs --bench hot_path`
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tracing_cloudwatch::{
+use tracing_cloudwatch_logs::{
     BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
 };
 use tracing_subscriber::prelude::*;
@@ -76,7 +76,7 @@ fn workload(c: &mut Criterion, name: &str, dispatch: &tracing::Dispatch) {
 }
 
 fn bench(c: &mut Criterion) {
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/bench/hot-path")
         .service("bench")
         .buffer_bytes(256 * 1024 * 1024)
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
         .build(Discard)
         .expect("valid configuration");
     let ours = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
-    workload(c, "tracing-cloudwatch", &ours);
+    workload(c, "tracing-cloudwatch-logs", &ours);
     let metrics = guard.metrics();
     drop(guard);
     // A bench that dropped events would measure less work than it claims.

@@ -38,9 +38,9 @@ pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
 ///
 /// ```
 /// use std::time::Duration;
-/// use tracing_cloudwatch::Backpressure;
+/// use tracing_cloudwatch_logs::Backpressure;
 ///
-/// let builder = tracing_cloudwatch::builder()
+/// let builder = tracing_cloudwatch_logs::builder()
 ///     .log_group("/demo/orders-api")
 ///     .service("orders-api")
 ///     .static_field("env", "prod")

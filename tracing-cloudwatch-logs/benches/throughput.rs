@@ -1,6 +1,6 @@
 //! End-to-end throughput and memory, against the strict endpoint on loopback (in-process).
 //!
-//! `cargo bench -p tracing-cloudwatch --bench throughput`
+//! `cargo bench -p tracing-cloudwatch-logs --bench throughput`
 //!
 //! 1. Outage: the endpoint is down while the application emits 2 million events with the
 //!    default 16 MiB buffer and `DropNewest`; prints the peak RSS against the baseline.
@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use test_support::strict_logs::{StrictConfig, StrictLogs};
-use tracing_cloudwatch::Backpressure;
+use tracing_cloudwatch_logs::Backpressure;
 use tracing_subscriber::prelude::*;
 
 const EVENTS: u64 = 1_000_000;
@@ -47,7 +47,7 @@ fn throughput() {
         ..Default::default()
     });
     server.create_group_and_stream("/bench/throughput", "s");
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/bench/throughput")
         .log_stream("s")
         .service("bench")
@@ -85,7 +85,7 @@ fn outage_memory() {
         ..Default::default()
     });
     server.set_down(true);
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/bench/outage")
         .log_stream("s")
         .service("bench")
@@ -103,7 +103,7 @@ fn outage_memory() {
     println!(
         "outage: {OUTAGE_EVENTS} events emitted in {elapsed:.2} s while the endpoint was down; buffer bound {} MiB; \
          peak buffered {:.1} MiB; dropped (buffer full) {}; RSS baseline {:.1} MiB, peak {:.1} MiB (+{:.1} MiB)",
-        tracing_cloudwatch::DEFAULT_BUFFER_BYTES >> 20,
+        tracing_cloudwatch_logs::DEFAULT_BUFFER_BYTES >> 20,
         m.buffered_bytes as f64 / 1048576.0,
         m.dropped.buffer_full,
         baseline as f64 / 1024.0,

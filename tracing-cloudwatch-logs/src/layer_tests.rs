@@ -77,7 +77,7 @@ fn a_record_has_every_documented_key() {
             "message": "payment failed",
             "service": "orders-api",
             "trace_id": "abc123",
-            "target": "tracing_cloudwatch::layer_tests",
+            "target": "tracing_cloudwatch_logs::layer_tests",
             "env": "test",
             "version": 3,
             "order_id": 42,

@@ -24,6 +24,6 @@ impl Diagnostics {
             Some((_, at)) => *at = now,
             None => last.push((kind, now)),
         }
-        eprintln!("tracing-cloudwatch: {}", message());
+        eprintln!("tracing-cloudwatch-logs: {}", message());
     }
 }

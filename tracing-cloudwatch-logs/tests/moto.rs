@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_cloudwatchlogs::Client;
 use serde_json::Value;
 use test_support::Moto;
-use tracing_cloudwatch::record::LogRecord;
+use tracing_cloudwatch_logs::record::LogRecord;
 use tracing_subscriber::prelude::*;
 
 async fn setup(moto: &Moto) -> Client {
@@ -17,7 +17,7 @@ async fn setup(moto: &Moto) -> Client {
 async fn records_arrive_and_parse_and_the_group_and_stream_are_created() {
     let moto = Moto::start();
     let client = setup(&moto).await;
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/it/records")
         .log_stream("it-stream")
         .service("orders-api")
@@ -81,7 +81,7 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
     const N: u64 = 25_000;
     let moto = Moto::start();
     let client = setup(&moto).await;
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/it/volume")
         .log_stream("volume")
         .service("volume")
@@ -129,7 +129,7 @@ async fn twenty_five_thousand_events_arrive_in_order_exactly_once() {
 async fn dropping_the_guard_delivers_what_was_buffered() {
     let moto = Moto::start();
     let client = setup(&moto).await;
-    let (layer, guard) = tracing_cloudwatch::builder()
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/it/drop")
         .log_stream("drop")
         .service("drop")

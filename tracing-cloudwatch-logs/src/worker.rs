@@ -58,7 +58,7 @@ pub(crate) fn spawn(
     inbox: Receiver<Message>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
-        .name("tracing-cloudwatch".into())
+        .name("tracing-cloudwatch-logs".into())
         .spawn(move || {
             let _no_tracing = tracing::dispatcher::set_default(&Dispatch::none());
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -72,7 +72,7 @@ pub(crate) fn spawn(
                 Ok(runtime) => runtime.block_on(Worker::new(config, client, shared, prefix, inbox).run()),
                 Err(e) => {
                     shared.budget.close();
-                    eprintln!("tracing-cloudwatch: could not start the worker's runtime ({e}); no logs will be shipped");
+                    eprintln!("tracing-cloudwatch-logs: could not start the worker's runtime ({e}); no logs will be shipped");
                 }
             }
         })
@@ -383,7 +383,7 @@ impl Worker {
                 target: env!("CARGO_CRATE_NAME"),
             },
             &format!(
-                "tracing-cloudwatch dropped {} events since its last report",
+                "tracing-cloudwatch-logs dropped {} events since its last report",
                 fields[0].1
             ),
             &fields,

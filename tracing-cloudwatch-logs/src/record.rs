@@ -63,7 +63,7 @@ pub const RESERVED_KEYS: [&str; 8] = [
 /// One record as the layer writes it, for code that reads the logs back.
 ///
 /// ```
-/// use tracing_cloudwatch::record::LogRecord;
+/// use tracing_cloudwatch_logs::record::LogRecord;
 ///
 /// let line = r#"{"timestamp":"2026-11-24T13:49:06.123Z","level":"ERROR","message":"boom",
 ///               "service":"orders-api","trace_id":"abc","target":"app","order_id":7,

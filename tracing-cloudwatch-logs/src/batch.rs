@@ -5,26 +5,10 @@
 use std::mem;
 
 use crate::client::RejectedEvents;
+use crate::event::LogEvent;
 use crate::limits::{
-    EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN, MAX_EVENT_AGE,
-    MAX_EVENT_FUTURE,
+    MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN, MAX_EVENT_AGE, MAX_EVENT_FUTURE,
 };
-
-/// One log event waiting to be sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogEvent {
-    /// Milliseconds since the Unix epoch, when the event happened.
-    pub timestamp: i64,
-    /// The JSON record.
-    pub message: String,
-}
-
-impl LogEvent {
-    /// What this event counts for in a request: its UTF-8 bytes plus CloudWatch's overhead.
-    pub fn request_bytes(&self) -> usize {
-        self.message.len() + EVENT_OVERHEAD_BYTES
-    }
-}
 
 /// A batch ready to send: chronological, within every limit.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -173,6 +157,7 @@ fn millis(d: std::time::Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::EVENT_OVERHEAD_BYTES;
 
     const NOW: i64 = 1_795_528_410_176;
 

@@ -13,7 +13,7 @@ use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_smithy_types::retry::RetryConfig;
 
-use crate::batch::LogEvent;
+use crate::event::LogEvent;
 
 /// A boxed future, so that [`LogsClient`] can be used as a trait object.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use crate::batch::{Batch, Tally};
 use crate::client::{ClientError, ErrorKind, LogsClient, PutLogEventsRequest};
 use crate::config::{RETRY_BASE_DELAY, RETRY_MAX_DELAY};
-use crate::layer::Shared;
 use crate::metrics::Metrics;
 use crate::retry::{self, Decision, GiveUpReason};
+use crate::shared::Shared;
 
 /// After this many failed attempts of one batch, one (rate-limited) line on stderr says why.
 const RETRIES_BEFORE_DIAGNOSTIC: u32 = 5;

@@ -5,8 +5,8 @@ use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::layer::Shared;
 use crate::metrics::MetricsSnapshot;
+use crate::shared::Shared;
 use crate::worker::{Completion, Message};
 
 /// Flushes and stops the worker when dropped.

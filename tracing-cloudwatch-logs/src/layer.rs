@@ -8,37 +8,24 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::batch::LogEvent;
-use crate::budget::{Budget, Refusal};
-use crate::client::LogsClient;
-use crate::config::Config;
-use crate::diagnostic::Diagnostics;
+use crate::budget::Refusal;
+use crate::clock::now_millis;
 use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields, SpanVisitor};
-use crate::error::BuildError;
-use crate::guard::WorkerGuard;
+use crate::event::LogEvent;
 use crate::metrics::Metrics;
+use crate::shared::Shared;
 use crate::truncate::truncate_record;
-use crate::worker::{self, Message};
+use crate::worker::Message;
 
 /// The application wakes the worker each time this many more bytes are buffered; below it,
 /// the worker's flush timer picks events up.
 pub(crate) const WAKE_EVERY_BYTES: usize = 256 * 1024;
-
-/// State shared by the layer, the worker and the guard.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) budget: Budget,
-    pub(crate) metrics: Metrics,
-    pub(crate) wake: tokio::sync::Notify,
-    pub(crate) diagnostics: Diagnostics,
-}
 
 /// A [`Layer`](tracing_subscriber::Layer) that ships every event it sees to CloudWatch Logs
 /// as one JSON record. Built by [`Builder::build`](crate::Builder::build).
@@ -54,29 +41,20 @@ thread_local! {
     static BUFFERS: RefCell<(Scratch, String)> = RefCell::default();
 }
 
-pub(crate) fn start(
-    config: Config,
-    client: impl LogsClient,
-) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
-    let shared = Arc::new(Shared {
-        budget: Budget::new(config.buffer_bytes, config.backpressure),
-        metrics: Metrics::default(),
-        wake: tokio::sync::Notify::new(),
-        diagnostics: Diagnostics::default(),
-    });
-    let prefix = RecordPrefix::new(&config.service, &config.statics);
-    let (queue, inbox) = std::sync::mpsc::channel();
-    let layer = CloudWatchLayer {
-        shared: Arc::clone(&shared),
-        queue: queue.clone(),
-        prefix: prefix.clone(),
-        max_event_bytes: config.max_event_bytes,
-    };
-    let shutdown_timeout = config.shutdown_timeout;
-    let thread = worker::spawn(config, Arc::new(client), Arc::clone(&shared), prefix, inbox)
-        .map_err(BuildError::Spawn)?;
-    let guard = WorkerGuard::new(shared, queue, shutdown_timeout, thread);
-    Ok((layer, guard))
+impl CloudWatchLayer {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        queue: Sender<Message>,
+        prefix: RecordPrefix,
+        max_event_bytes: usize,
+    ) -> Self {
+        CloudWatchLayer {
+            shared,
+            queue,
+            prefix,
+            max_event_bytes,
+        }
+    }
 }
 
 impl<S> tracing_subscriber::Layer<S> for CloudWatchLayer
@@ -176,11 +154,4 @@ impl CloudWatchLayer {
             Err(Refusal::Closed) => Metrics::add(&shared.metrics.refused_after_shutdown, 1),
         }
     }
-}
-
-pub(crate) fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

@@ -42,7 +42,7 @@ impl std::error::Error for Inner {}
 
 #[test]
 fn a_record_has_every_documented_key() {
-    let before = crate::layer::now_millis();
+    let before = crate::clock::now_millis();
     let records = capture(
         |b| {
             b.static_field("env", "test")
@@ -57,7 +57,7 @@ fn a_record_has_every_documented_key() {
             tracing::error!(order_id = 42_u64, amount = 19.5, ok = false, note = ?Some(1), error = &err as &dyn std::error::Error, "payment {}", "failed");
         },
     );
-    let after = crate::layer::now_millis();
+    let after = crate::clock::now_millis();
     assert_eq!(records.len(), 1);
     let r = &records[0];
     let ts = time::OffsetDateTime::parse(

@@ -89,7 +89,11 @@ mod batch;
 #[cfg(feature = "client")]
 mod budget;
 #[cfg(feature = "client")]
+mod builder;
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
+mod clock;
 #[cfg(feature = "client")]
 mod config;
 #[cfg(feature = "client")]
@@ -100,6 +104,8 @@ mod diagnostic;
 mod encode;
 #[cfg(feature = "client")]
 mod error;
+#[cfg(feature = "client")]
+mod event;
 #[cfg(feature = "client")]
 mod guard;
 #[cfg(feature = "client")]
@@ -113,14 +119,16 @@ mod metrics;
 #[cfg(feature = "client")]
 mod retry;
 #[cfg(feature = "client")]
+mod shared;
+#[cfg(feature = "client")]
 mod truncate;
 #[cfg(feature = "client")]
 mod worker;
 
 #[cfg(feature = "client")]
-pub use batch::LogEvent;
-#[cfg(feature = "client")]
 pub use budget::Backpressure;
+#[cfg(feature = "client")]
+pub use builder::Builder;
 #[cfg(feature = "client")]
 pub use client::{
     BoxFuture, ClientError, ErrorKind, HasStatus, LogsClient, PutLogEventsRequest,
@@ -128,12 +136,14 @@ pub use client::{
 };
 #[cfg(feature = "client")]
 pub use config::{
-    Builder, Config, DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES,
+    Config, DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_TIMEOUT, default_stream_name,
 };
 #[cfg(feature = "client")]
 pub use error::BuildError;
+#[cfg(feature = "client")]
+pub use event::LogEvent;
 #[cfg(feature = "client")]
 pub use guard::{CloudWatchHandle, WorkerGuard};
 #[cfg(feature = "client")]

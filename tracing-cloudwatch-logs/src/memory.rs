@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use crate::batch::LogEvent;
 use crate::client::{
     BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
 };
+use crate::event::LogEvent;
 
 /// Stores every event it receives, per group and stream; a clone shares the same store.
 ///

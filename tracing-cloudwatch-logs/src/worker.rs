@@ -15,13 +15,15 @@ use std::time::{Duration, Instant};
 use tokio::task::{Id, JoinSet};
 use tracing::Dispatch;
 
-use crate::batch::{Batch, BatchBuilder, LogEvent, Refused};
+use crate::batch::{Batch, BatchBuilder, Refused};
 use crate::client::LogsClient;
+use crate::clock::now_millis;
 use crate::config::Config;
 use crate::delivery::{self, Delivery, Destination, DropReason};
 use crate::encode::{RecordHead, RecordPrefix, synthetic_record};
-use crate::layer::{Shared, now_millis};
+use crate::event::LogEvent;
 use crate::metrics::{Dropped, Metrics};
+use crate::shared::Shared;
 
 /// What the layer and the guard send to the worker, in one queue so order is kept: a flush
 /// covers every event queued before it.

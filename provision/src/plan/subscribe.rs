@@ -131,6 +131,9 @@ pub(super) fn permissions(desired: &Desired, current: &Current, plan: &mut Plan)
 
 pub(super) fn filters(desired: &Desired, current: &Current, plan: &mut Plan) {
     let ours = desired.names.filter();
+    if !desired.app_log_groups.is_empty() {
+        plan.notes.push(crate::pattern::explain(&desired.filter_pattern));
+    }
     for group in &desired.app_log_groups {
         let state = current.log_groups.get(group);
         if let Some(refusal) = subscribable(desired, group, state) {

@@ -54,7 +54,7 @@ pub struct Launch {
     pub config: FunctionConfig,
     /// The unpacked `bootstrap`.
     pub bootstrap: PathBuf,
-    /// Environment variables apart from `AWS_LAMBDA_RUNTIME_API` and the log stream.
+    /// The region the function runs in.
     pub host_region: String,
     /// The emulator's endpoint.
     pub endpoint_url: Option<String>,

@@ -56,27 +56,95 @@ fn analyzer_zip(dir: &Path) -> PathBuf {
 fn mixed_events() -> Vec<(&'static str, &'static str, bool)> {
     vec![
         // Our layer's records.
-        ("orders/1", r#"{"timestamp":"2026-11-30T13:00:00.001Z","level":"INFO","message":"order created","service":"orders-api","target":"demo_api::orders","order_id":41,"spans":[]}"#, false),
-        ("orders/1", r#"{"timestamp":"2026-11-30T13:00:00.002Z","level":"ERROR","message":"payment failed for order 42","service":"orders-api","trace_id":"4bf92f3577b34da6a3ce929d0e0e4702","target":"demo_api::payments","order_id":42,"spans":[]}"#, true),
-        ("orders/1", r#"{"timestamp":"2026-11-30T13:00:00.003Z","level":"WARN","message":"slow downstream call took 1532 ms","service":"orders-api","target":"demo_api::payments","spans":[]}"#, true),
-        ("orders/1", r#"{"timestamp":"2026-11-30T13:00:00.004Z","level":"INFO","message":"request completed","service":"orders-api","target":"tower_http::trace","status":200,"spans":[]}"#, false),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.001Z","level":"INFO","message":"order created","service":"orders-api","target":"demo_api::orders","order_id":41,"spans":[]}"#,
+            false,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.002Z","level":"ERROR","message":"payment failed for order 42","service":"orders-api","trace_id":"4bf92f3577b34da6a3ce929d0e0e4702","target":"demo_api::payments","order_id":42,"spans":[]}"#,
+            true,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.003Z","level":"WARN","message":"slow downstream call took 1532 ms","service":"orders-api","target":"demo_api::payments","spans":[]}"#,
+            true,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.004Z","level":"INFO","message":"request completed","service":"orders-api","target":"tower_http::trace","status":200,"spans":[]}"#,
+            false,
+        ),
         // Powertools for AWS Lambda (Python).
-        ("payments/1", r#"{"level": "INFO", "location": "handler:10", "message": "Collecting payment", "timestamp": "2026-11-30 13:00:00,100+0000", "service": "payments", "cold_start": true}"#, false),
-        ("payments/1", r#"{"level": "ERROR", "location": "charge:42", "message": "Failed to charge card for customer 1881", "timestamp": "2026-11-30 13:00:00,200+0000", "service": "payments", "xray_trace_id": "1-5759e988-bd862e3fe1be46a994272793"}"#, true),
-        ("payments/1", r#"{"level": "CRITICAL", "message": "Database unreachable", "service": "cart", "timestamp": "2026-11-30T13:00:00.400Z"}"#, true),
+        (
+            "payments/1",
+            r#"{"level": "INFO", "location": "handler:10", "message": "Collecting payment", "timestamp": "2026-11-30 13:00:00,100+0000", "service": "payments", "cold_start": true}"#,
+            false,
+        ),
+        (
+            "payments/1",
+            r#"{"level": "ERROR", "location": "charge:42", "message": "Failed to charge card for customer 1881", "timestamp": "2026-11-30 13:00:00,200+0000", "service": "payments", "xray_trace_id": "1-5759e988-bd862e3fe1be46a994272793"}"#,
+            true,
+        ),
+        (
+            "payments/1",
+            r#"{"level": "CRITICAL", "message": "Database unreachable", "service": "cart", "timestamp": "2026-11-30T13:00:00.400Z"}"#,
+            true,
+        ),
         // Lambda's own text lines and a runtime's ERROR line.
-        ("lambda/1", "START RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Version: $LATEST", false),
-        ("lambda/1", "2026-11-30T13:00:00.123Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tINFO\tprocessing order 42", false),
-        ("lambda/1", "2026-11-30T13:00:00.124Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\",\"errorMessage\":\"Cannot read properties of undefined (reading 'id')\"}", true),
-        ("lambda/1", "2026-11-30T13:00:03.130Z 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Task timed out after 3.00 seconds", true),
-        ("lambda/1", "END RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455", false),
-        ("lambda/1", "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tStatus: timeout", true),
-        ("lambda/1", "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334456\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB", false),
-        ("lambda/1", "RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334458 Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory", true),
-        ("lambda/1", "thread 'main' panicked at src/main.rs:17:5:\ncalled `Option::unwrap()` on a `None` value", true),
+        (
+            "lambda/1",
+            "START RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Version: $LATEST",
+            false,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:00.123Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tINFO\tprocessing order 42",
+            false,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:00.124Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\",\"errorMessage\":\"Cannot read properties of undefined (reading 'id')\"}",
+            true,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:03.130Z 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Task timed out after 3.00 seconds",
+            true,
+        ),
+        (
+            "lambda/1",
+            "END RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455",
+            false,
+        ),
+        (
+            "lambda/1",
+            "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tStatus: timeout",
+            true,
+        ),
+        (
+            "lambda/1",
+            "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334456\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB",
+            false,
+        ),
+        (
+            "lambda/1",
+            "RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334458 Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory",
+            true,
+        ),
+        (
+            "lambda/1",
+            "thread 'main' panicked at src/main.rs:17:5:\ncalled `Option::unwrap()` on a `None` value",
+            true,
+        ),
         // INFO noise.
         ("lambda/1", "INFO cache warmed in 12 ms", false),
-        ("orders/1", "10.0.0.7 - - [30/Nov/2026:13:00:00 +0000] \"GET /health HTTP/1.1\" 200 2", false),
+        (
+            "orders/1",
+            "10.0.0.7 - - [30/Nov/2026:13:00:00 +0000] \"GET /health HTTP/1.1\" 200 2",
+            false,
+        ),
     ]
 }
 
@@ -208,8 +276,16 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
         "the installed pattern delivers exactly the error events"
     );
     assert_eq!(poll.filtered_out, mixed_events().len() - expected.len());
-    let streams: BTreeSet<&str> = poll.deliveries.iter().map(|d| d.log_stream.as_str()).collect();
-    assert_eq!(streams.len(), poll.deliveries.len(), "one delivery per stream");
+    let streams: BTreeSet<&str> = poll
+        .deliveries
+        .iter()
+        .map(|d| d.log_stream.as_str())
+        .collect();
+    assert_eq!(
+        streams.len(),
+        poll.deliveries.len(),
+        "one delivery per stream"
+    );
     for delivery in poll.deliveries {
         function.invoke_async(delivery.event, delivery.log_stream);
     }
@@ -231,10 +307,18 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
     let incidents: BTreeSet<String> = test_support::scan_table(&ddb, &table)
         .await
         .into_iter()
-        .filter(|item| item.get("item_type").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("incident"))
+        .filter(|item| {
+            item.get("item_type")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("incident")
+        })
         .map(|item| item["event_id"].as_s().unwrap().clone())
         .collect();
-    assert_eq!(incidents, expected, "every error event is an incident, nothing else");
+    assert_eq!(
+        incidents, expected,
+        "every error event is an incident, nothing else"
+    );
 
     // Nothing new: a second poll delivers nothing.
     let again = subscriptions.poll().await.unwrap();
@@ -297,7 +381,12 @@ async fn a_failing_function_is_retried_twice_then_the_event_is_discarded() {
         .expect("retries end within a minute");
     let stats = function.stats();
     assert_eq!(
-        (stats.attempts, stats.failed_attempts, stats.discarded, stats.succeeded),
+        (
+            stats.attempts,
+            stats.failed_attempts,
+            stats.discarded,
+            stats.succeeded
+        ),
         (3, 3, 1, 0),
         "{stats:?}"
     );

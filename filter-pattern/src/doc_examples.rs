@@ -36,7 +36,10 @@ fn single_term() {
     // Current page: ERROR matches "[ERROR 400] BAD REQUEST", "[ERROR 401] UNAUTHORIZED REQUEST".
     assert_matches(
         "ERROR",
-        &["[ERROR 400] BAD REQUEST", "[ERROR 401] UNAUTHORIZED REQUEST"],
+        &[
+            "[ERROR 400] BAD REQUEST",
+            "[ERROR 401] UNAUTHORIZED REQUEST",
+        ],
         &[],
     );
     // The guide quotes the term: "ERROR".

@@ -37,10 +37,9 @@ impl CloudWatchRegex {
                  at the top level"
             )));
         }
-        if let Some(c) = source
-            .chars()
-            .find(|c| !c.is_ascii_alphanumeric() && !SYMBOLS.contains(*c) && !OPERATORS.contains(*c))
-        {
+        if let Some(c) = source.chars().find(|c| {
+            !c.is_ascii_alphanumeric() && !SYMBOLS.contains(*c) && !OPERATORS.contains(*c)
+        }) {
             return Err(refuse(format!(
                 "{c:?} is not among the characters CloudWatch allows (letters, digits, \
                  {SYMBOLS} and the operators {OPERATORS}); a space can be written `\\s`"

@@ -52,7 +52,10 @@ async fn shutdown_signal() {
 }
 
 async fn deliver(subscriptions: &mut Subscriptions, function: &LocalFunction) -> Result<()> {
-    let poll = subscriptions.poll().await.context("reading the subscribed log groups")?;
+    let poll = subscriptions
+        .poll()
+        .await
+        .context("reading the subscribed log groups")?;
     for warning in &poll.warnings {
         eprintln!("local-lambda: {warning}");
     }
@@ -135,12 +138,9 @@ async fn main() -> Result<()> {
             }
         }
     }
-    let drained = tokio::time::timeout(
-        Duration::from_secs(args.drain_timeout),
-        function.settle(),
-    )
-    .await
-    .is_ok();
+    let drained = tokio::time::timeout(Duration::from_secs(args.drain_timeout), function.settle())
+        .await
+        .is_ok();
     if !drained {
         eprintln!(
             "local-lambda: {} event(s) still queued or waiting for a retry after {} s; stopping \

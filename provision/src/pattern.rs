@@ -86,8 +86,7 @@ fn default_terms() -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
     for name in LEVEL_NAMES {
         for spelling in cases(name) {
-            if DELIMITED_ONLY.contains(&spelling.to_ascii_lowercase().as_str())
-                && spelling != name
+            if DELIMITED_ONLY.contains(&spelling.to_ascii_lowercase().as_str()) && spelling != name
             {
                 texts.push(format!("\"{spelling}\""));
                 texts.push(format!("={spelling}"));

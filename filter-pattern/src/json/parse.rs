@@ -190,7 +190,10 @@ impl Parser {
         if steps.is_empty() {
             return Err(self.error("a selector names a field: `$.level`, `$.users[0].id`"));
         }
-        if self.peek().is_some_and(|c| !c.is_whitespace() && !"=!<>".contains(c)) {
+        if self
+            .peek()
+            .is_some_and(|c| !c.is_whitespace() && !"=!<>".contains(c))
+        {
             return Err(self.error(
                 "property names hold only letters, digits, `-` and `_`; this field cannot be \
                  selected",
@@ -378,23 +381,59 @@ mod tests {
     #[test]
     fn structure_errors_say_where() {
         assert!(matches!(error_of("{ $.a = 1"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ ($.a = 1 }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a = 1 } x"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ a = 1 }"), PatternError::Syntax { position: 2, .. }));
+        assert!(matches!(
+            error_of("{ ($.a = 1 }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a = 1 } x"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ a = 1 }"),
+            PatternError::Syntax { position: 2, .. }
+        ));
         assert!(matches!(error_of("{ $ = 1 }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a == 1 }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a > \"x\" }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a > abc }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a = user@example }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.@timestamp = 1 }"), PatternError::Syntax { .. }));
-        assert!(matches!(error_of("{ $.a IS MAYBE }"), PatternError::Syntax { .. }));
+        assert!(matches!(
+            error_of("{ $.a == 1 }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a > \"x\" }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a > abc }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a = user@example }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.@timestamp = 1 }"),
+            PatternError::Syntax { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a IS MAYBE }"),
+            PatternError::Syntax { .. }
+        ));
     }
 
     #[test]
     fn undocumented_forms_are_refused() {
-        assert!(matches!(error_of("{ $.a EXISTS }"), PatternError::Unsupported { .. }));
-        assert!(matches!(error_of("{ $.* = 1 }"), PatternError::Unsupported { .. }));
-        assert!(matches!(error_of("{ $.a = %a(b)% }"), PatternError::Regex { .. }));
+        assert!(matches!(
+            error_of("{ $.a EXISTS }"),
+            PatternError::Unsupported { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.* = 1 }"),
+            PatternError::Unsupported { .. }
+        ));
+        assert!(matches!(
+            error_of("{ $.a = %a(b)% }"),
+            PatternError::Regex { .. }
+        ));
     }
 
     #[test]

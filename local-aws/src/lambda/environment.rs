@@ -148,13 +148,24 @@ mod tests {
         );
         let get = |k: &str| env.get(k).map(String::as_str);
         assert_eq!(get("INCIDENTS_TABLE"), Some("demo-Incidents"));
-        assert_eq!(get("TZ"), Some("Europe/Paris"), "unreserved: the function wins");
-        assert_eq!(get("AWS_REGION"), Some("us-east-1"), "reserved: Lambda wins");
+        assert_eq!(
+            get("TZ"),
+            Some("Europe/Paris"),
+            "unreserved: the function wins"
+        );
+        assert_eq!(
+            get("AWS_REGION"),
+            Some("us-east-1"),
+            "reserved: Lambda wins"
+        );
         assert_eq!(get("AWS_LAMBDA_RUNTIME_API"), Some("127.0.0.1:9001"));
         assert_eq!(get("AWS_LAMBDA_FUNCTION_NAME"), Some("demo-analyzer"));
         assert_eq!(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("256"));
         assert_eq!(get("AWS_LAMBDA_FUNCTION_VERSION"), Some("$LATEST"));
-        assert_eq!(get("AWS_LAMBDA_LOG_GROUP_NAME"), Some("/aws/lambda/demo-analyzer"));
+        assert_eq!(
+            get("AWS_LAMBDA_LOG_GROUP_NAME"),
+            Some("/aws/lambda/demo-analyzer")
+        );
         assert_eq!(get("LAMBDA_TASK_ROOT"), Some("/tmp/task"));
         assert_eq!(get("AWS_ACCESS_KEY_ID"), Some("AKID"));
         assert_eq!(get("AWS_SESSION_TOKEN"), None);

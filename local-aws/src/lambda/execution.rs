@@ -111,11 +111,7 @@ impl ExecutionEnvironment {
             .parent()
             .map(PathBuf::from)
             .unwrap_or_default();
-        let stream = format!(
-            "{}/[$LATEST]{}",
-            today(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let stream = format!("{}/[$LATEST]{}", today(), uuid::Uuid::new_v4().simple());
         let env: BTreeMap<String, String> = environment(
             config,
             Host {

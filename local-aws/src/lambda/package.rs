@@ -118,7 +118,10 @@ mod tests {
         let sha = code_sha256(&zip);
         assert!(verify(Path::new("a.zip"), &zip, &sha).is_ok());
         let err = verify(Path::new("a.zip"), &zip, "other=").unwrap_err();
-        assert!(err.to_string().contains("not the zip that was uploaded"), "{err}");
+        assert!(
+            err.to_string().contains("not the zip that was uploaded"),
+            "{err}"
+        );
     }
 
     #[test]

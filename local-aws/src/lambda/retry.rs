@@ -84,11 +84,19 @@ mod tests {
             short.next_delay(1, Duration::from_secs(10)),
             Some(Duration::from_secs(60))
         );
-        assert_eq!(short.next_delay(2, Duration::from_secs(70)), None, "too old");
+        assert_eq!(
+            short.next_delay(2, Duration::from_secs(70)),
+            None,
+            "too old"
+        );
         let many = RetryPolicy {
             max_retry_attempts: 7,
             ..RetryPolicy::default()
         };
-        assert_eq!(many.next_delay(3, Duration::ZERO), None, "Lambda caps it at 2");
+        assert_eq!(
+            many.next_delay(3, Duration::ZERO),
+            None,
+            "Lambda caps it at 2"
+        );
     }
 }

@@ -247,11 +247,19 @@ mod tests {
             })
             .await
             .unwrap();
-        let (status, head, body) =
-            http("GET", &api.address, "/2018-06-01/runtime/invocation/next", "").await;
+        let (status, head, body) = http(
+            "GET",
+            &api.address,
+            "/2018-06-01/runtime/invocation/next",
+            "",
+        )
+        .await;
         assert_eq!(status, 200);
         let head = head.to_ascii_lowercase();
-        assert!(head.contains("lambda-runtime-aws-request-id: req-1"), "{head}");
+        assert!(
+            head.contains("lambda-runtime-aws-request-id: req-1"),
+            "{head}"
+        );
         assert!(head.contains("lambda-runtime-deadline-ms: 1795525260000"));
         assert!(head.contains("lambda-runtime-invoked-function-arn: arn:aws:lambda:"));
         assert!(head.contains("lambda-runtime-trace-id: root=1-"));
@@ -295,7 +303,13 @@ mod tests {
             })
             .await
             .unwrap();
-        http("GET", &api.address, "/2018-06-01/runtime/invocation/next", "").await;
+        http(
+            "GET",
+            &api.address,
+            "/2018-06-01/runtime/invocation/next",
+            "",
+        )
+        .await;
         let (status, _, _) = http(
             "POST",
             &api.address,

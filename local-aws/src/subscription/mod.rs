@@ -113,7 +113,11 @@ impl Subscriptions {
     /// `function_arn`.
     pub fn new(logs: Client, function_arn: &str, log_groups: Vec<String>) -> Subscriptions {
         // arn:aws:lambda:<region>:<account>:function:<name>
-        let owner = function_arn.split(':').nth(4).unwrap_or_default().to_string();
+        let owner = function_arn
+            .split(':')
+            .nth(4)
+            .unwrap_or_default()
+            .to_string();
         Subscriptions {
             logs,
             function_arn: function_arn.to_string(),

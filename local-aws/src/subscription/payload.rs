@@ -177,7 +177,10 @@ mod tests {
 
     #[test]
     fn the_document_has_cloudwatchs_fields() {
-        let events = vec![event(1, "ERROR first".into()), event(2, "ERROR second".into())];
+        let events = vec![
+            event(1, "ERROR first".into()),
+            event(2, "ERROR second".into()),
+        ];
         let (out, undeliverable) = deliveries(SOURCE, &events);
         assert!(undeliverable.is_empty());
         assert_eq!(out.len(), 1);
@@ -220,10 +223,7 @@ mod tests {
 
     #[test]
     fn an_event_too_large_alone_is_reported_not_dropped() {
-        let events = vec![
-            event(1, "ERROR small".into()),
-            event(2, noise(2, 800_000)),
-        ];
+        let events = vec![event(1, "ERROR small".into()), event(2, noise(2, 800_000))];
         let (out, undeliverable) = deliveries(SOURCE, &events);
         assert_eq!(out.len(), 1);
         assert_eq!(undeliverable.len(), 1);

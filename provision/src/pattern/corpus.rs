@@ -60,7 +60,11 @@ fn corpus() -> Vec<(String, String)> {
     ] {
         for path in files(&dir, "json") {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            lines.extend(payload_messages(&path).into_iter().map(|m| (name.clone(), m)));
+            lines.extend(
+                payload_messages(&path)
+                    .into_iter()
+                    .map(|m| (name.clone(), m)),
+            );
         }
     }
     for path in files(&root.join("analyzer-lambda/tests/corpus"), "jsonl") {
@@ -81,7 +85,11 @@ fn every_incident_of_the_corpus_passes_the_default_pattern() {
     let pattern = FilterPattern::parse(&error_filter_pattern()).unwrap();
     let rules = Rules::default();
     let lines = corpus();
-    assert!(lines.len() >= 30, "the corpus is missing: {} lines", lines.len());
+    assert!(
+        lines.len() >= 30,
+        "the corpus is missing: {} lines",
+        lines.len()
+    );
     let mut missed = Vec::new();
     let (mut incidents, mut others, mut others_through) = (0usize, 0usize, 0usize);
     for (source, message) in &lines {

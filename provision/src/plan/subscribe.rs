@@ -161,7 +161,8 @@ pub(super) fn filters(desired: &Desired, current: &Current, plan: &mut Plan) {
     }
     // Whoever installs a pattern should know which, and what it lets through.
     if plan.steps.len() > steps_before {
-        plan.notes.push(crate::pattern::explain(&desired.filter_pattern));
+        plan.notes
+            .push(crate::pattern::explain(&desired.filter_pattern));
     }
     // Groups subscribed by an earlier run but no longer listed: `up` leaves them (removing a
     // subscription is a decision `down` makes), and says so.

@@ -1,6 +1,7 @@
 //! The whole pipeline against moto, with the real binaries:
-//! `provision up` -> `demo-api` (layer -> CloudWatch Logs) -> `analyzer-lambda replay`
-//! (the subscription's stand-in: moto cannot run a Lambda) -> DynamoDB + SNS -> SQS.
+//! `provision up` (the analyzer's real bootstrap in the zip) -> `demo-api` (layer -> CloudWatch
+//! Logs) -> `local-lambda` (the subscription filter's pattern applied, the bootstrap run as a
+//! Lambda; moto runs neither) -> DynamoDB + SNS -> SQS.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -44,14 +45,22 @@ fn run(moto: &Moto, name: &str, args: &[&str], extra_env: &[(&str, String)]) -> 
     output
 }
 
-/// A Lambda zip whose code moto stores but never runs.
-fn stand_in_zip(dir: &Path) -> PathBuf {
+/// The analyzer's debug binary, stripped (its debug info alone is over Lambda's 50 MB upload
+/// limit), zipped as `bootstrap`.
+fn analyzer_zip(dir: &Path) -> PathBuf {
+    let bootstrap = dir.join("bootstrap");
+    std::fs::copy(binary("analyzer-lambda"), &bootstrap).unwrap();
+    let status = Command::new("strip")
+        .arg(&bootstrap)
+        .status()
+        .expect("`strip` (binutils, installed with the C toolchain Rust links with) runs");
+    assert!(status.success(), "strip failed");
     let path = dir.join("analyzer.zip");
     let file = std::fs::File::create(&path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
     zip.start_file("bootstrap", options).unwrap();
-    zip.write_all(b"#!/bin/sh\nexit 0\n").unwrap();
+    zip.write_all(&std::fs::read(&bootstrap).unwrap()).unwrap();
     zip.finish().unwrap();
     path
 }
@@ -181,7 +190,7 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
         .unwrap()
         .to_owned();
     let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:e2e-alerts");
-    let zip = stand_in_zip(&scratch);
+    let zip = analyzer_zip(&scratch);
     let provision_args = [
         "up",
         "--prefix",
@@ -249,15 +258,23 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
     // Graceful shutdown flushes the layer.
     api.terminate();
 
-    // 3. The subscription's stand-in, twice: the second run must change nothing.
+    // 3. The subscription delivers to the function, twice: a second delivery of the same
+    //    events (a fresh local-lambda reads them all again) must change nothing.
     let table = format!("{PREFIX}-Incidents");
-    let topic = format!("arn:aws:sns:{REGION}:{ACCOUNT_ID}:{PREFIX}-alerts");
-    let analyzer_env = [
-        ("INCIDENTS_TABLE", table.clone()),
-        ("ALERTS_TOPIC_ARN", topic),
+    let function = format!("{PREFIX}-analyzer");
+    let deliver = [
+        "--function",
+        &function,
+        "--zip",
+        zip.to_str().unwrap(),
+        "--once",
+        "--retry-delays",
+        "0.2,0.4",
     ];
-    let replay = ["replay", "--log-group", LOG_GROUP, "--since", "15m"];
-    run(&moto, "analyzer-lambda", &replay, &analyzer_env);
+    let output = run(&moto, "local-lambda", &deliver, &[]);
+    let stats: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(stats["succeeded"].as_u64().unwrap() >= 1, "{stats}");
+    assert_eq!(stats["failed_attempts"], 0, "{stats}");
 
     let (by_trace, rows) = incidents(&ddb, &table).await;
     for trace in &failing {
@@ -291,9 +308,9 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
         "alerts are per fingerprint, not per event: {alerts:?}"
     );
 
-    run(&moto, "analyzer-lambda", &replay, &analyzer_env);
+    run(&moto, "local-lambda", &deliver, &[]);
     let (_, rows_again) = incidents(&ddb, &table).await;
-    assert_eq!(rows_again, rows, "a second replay writes nothing new");
+    assert_eq!(rows_again, rows, "a second delivery writes nothing new");
     assert!(
         drain_alerts(&sqs, &queue_url).await.is_empty(),
         "and alerts nobody twice"

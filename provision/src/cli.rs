@@ -92,8 +92,9 @@ pub struct StackArgs {
     /// Retention of the log groups this tool creates, in days (a value CloudWatch accepts).
     #[arg(long, env = "LOGPIPE_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS)]
     pub retention_days: i32,
-    /// Subscription filter pattern (default: JSON records whose level is ERROR, FATAL or
-    /// CRITICAL, in upper, lower or title case).
+    /// Subscription filter pattern, checked with CloudWatch's syntax before any call (default:
+    /// terms that match every line the analyzer makes an incident of, JSON or text; `plan`
+    /// shows it).
     #[arg(long, env = "LOGPIPE_FILTER_PATTERN")]
     pub filter_pattern: Option<String>,
     /// Prebuilt Lambda zip holding `bootstrap`; without it the analyzer is built.

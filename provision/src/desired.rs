@@ -112,8 +112,13 @@ pub enum InvalidSetting {
     #[error("alert severity {0:?} is not one of {SEVERITIES:?}")]
     Severity(String),
     /// See message.
-    #[error("filter pattern is {0} characters; CloudWatch allows at most 1024")]
-    Pattern(usize),
+    #[error("--filter-pattern {pattern:?} would be refused by CloudWatch: {problem}")]
+    Pattern {
+        /// The pattern given.
+        pattern: String,
+        /// What is wrong with it.
+        problem: logpipe_filter_pattern::PatternError,
+    },
 }
 
 /// Checks the prefix alone (`down` and `status` need nothing else).
@@ -170,9 +175,10 @@ pub fn validate(names: &Names, settings: &Settings) -> Result<(), InvalidSetting
     {
         return Err(InvalidSetting::Severity(bad.clone()));
     }
-    if settings.filter_pattern.len() > pattern::MAX_FILTER_PATTERN_CHARS {
-        return Err(InvalidSetting::Pattern(settings.filter_pattern.len()));
-    }
+    pattern::validate(&settings.filter_pattern).map_err(|problem| InvalidSetting::Pattern {
+        pattern: settings.filter_pattern.clone(),
+        problem,
+    })?;
     Ok(())
 }
 
@@ -381,5 +387,23 @@ pub(crate) mod tests {
             d.subscriptions[0].1,
             Some(json!({"severity": ["CRITICAL"]}))
         );
+    }
+
+    #[test]
+    fn filter_patterns_are_checked_with_cloudwatchs_syntax() {
+        let n = names();
+        for bad in ["Status: timeout", "{ $.level = ", "[ip, status = 5*]"] {
+            let mut s = settings();
+            s.filter_pattern = bad.into();
+            match validate(&n, &s) {
+                Err(e @ InvalidSetting::Pattern { .. }) => {
+                    assert!(e.to_string().contains("--filter-pattern"), "{e}");
+                }
+                other => panic!("{bad}: expected a pattern error, got {other:?}"),
+            }
+        }
+        let mut s = settings();
+        s.filter_pattern = r#"{ $.level = "ERROR" }"#.into();
+        assert_eq!(validate(&n, &s), Ok(()));
     }
 }

@@ -131,6 +131,7 @@ pub(super) fn permissions(desired: &Desired, current: &Current, plan: &mut Plan)
 
 pub(super) fn filters(desired: &Desired, current: &Current, plan: &mut Plan) {
     let ours = desired.names.filter();
+    let steps_before = plan.steps.len();
     for group in &desired.app_log_groups {
         let state = current.log_groups.get(group);
         if let Some(refusal) = subscribable(desired, group, state) {
@@ -157,6 +158,11 @@ pub(super) fn filters(desired: &Desired, current: &Current, plan: &mut Plan) {
                 .push(step(Action::Update).detail("filter pattern differs")),
             Some(_) => {}
         }
+    }
+    // Whoever installs a pattern should know which, and what it lets through.
+    if plan.steps.len() > steps_before {
+        plan.notes
+            .push(crate::pattern::explain(&desired.filter_pattern));
     }
     // Groups subscribed by an earlier run but no longer listed: `up` leaves them (removing a
     // subscription is a decision `down` makes), and says so.

@@ -355,3 +355,17 @@ fn unconfirmed_subscriptions_are_noted_not_changed() {
     assert!(plan.is_empty());
     assert!(plan.notes[0].contains("waiting for confirmation"));
 }
+
+#[test]
+fn the_plan_states_the_filter_pattern_and_why() {
+    let d = desired();
+    let plan = plan_up(&d, &Current::default());
+    let note = plan
+        .notes
+        .iter()
+        .find(|n| n.starts_with("subscription filter pattern"))
+        .unwrap_or_else(|| panic!("no pattern note in {plan}"));
+    assert!(note.contains("the default"), "{note}");
+    assert!(note.contains("Lambda timeouts"), "{note}");
+    assert!(plan.to_string().contains("subscription filter pattern"));
+}

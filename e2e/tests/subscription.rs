@@ -1,0 +1,393 @@
+//! The path to real AWS, locally: `provision up` deploys the analyzer (its real `bootstrap`,
+//! built by cargo) and installs its default filter pattern; a log group holds a mix of our
+//! layer's records, Powertools JSON, Lambda's own text lines and INFO noise; the local
+//! subscription delivery applies the installed pattern and invokes the bootstrap, running as a
+//! Lambda behind the local Runtime API, asynchronously. Every error event becomes an incident
+//! in DynamoDB; no INFO line is even delivered.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use local_aws::lambda::retry::RetryPolicy;
+use local_aws::lambda::{LocalFunction, StartOptions, read_config};
+use local_aws::subscription::Subscriptions;
+use test_support::Moto;
+
+const PREFIX: &str = "sub";
+const LOG_GROUP: &str = "/sub/mixed";
+
+/// The workspace's binaries sit next to this test's `deps/` folder; `cargo test --workspace`
+/// builds them before any test runs.
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(Path::parent).unwrap().join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test --workspace` (or scripts/test), which builds every binary",
+        path.display()
+    );
+    path
+}
+
+/// The analyzer's debug binary, stripped (its debug info alone is over Lambda's 50 MB upload
+/// limit), zipped as `bootstrap`.
+fn analyzer_zip(dir: &Path) -> PathBuf {
+    let bootstrap = dir.join("bootstrap");
+    std::fs::copy(binary("analyzer-lambda"), &bootstrap).unwrap();
+    let status = Command::new("strip")
+        .arg(&bootstrap)
+        .status()
+        .expect("`strip` (binutils, installed with the C toolchain Rust links with) runs");
+    assert!(status.success(), "strip failed");
+    let path = dir.join("analyzer.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    zip.start_file("bootstrap", options).unwrap();
+    zip.write_all(&std::fs::read(&bootstrap).unwrap()).unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+/// (stream, message, is an error event the analyzer must make an incident of)
+fn mixed_events() -> Vec<(&'static str, &'static str, bool)> {
+    vec![
+        // Our layer's records.
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.001Z","level":"INFO","message":"order created","service":"orders-api","target":"demo_api::orders","order_id":41,"spans":[]}"#,
+            false,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.002Z","level":"ERROR","message":"payment failed for order 42","service":"orders-api","trace_id":"4bf92f3577b34da6a3ce929d0e0e4702","target":"demo_api::payments","order_id":42,"spans":[]}"#,
+            true,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.003Z","level":"WARN","message":"slow downstream call took 1532 ms","service":"orders-api","target":"demo_api::payments","spans":[]}"#,
+            true,
+        ),
+        (
+            "orders/1",
+            r#"{"timestamp":"2026-11-30T13:00:00.004Z","level":"INFO","message":"request completed","service":"orders-api","target":"tower_http::trace","status":200,"spans":[]}"#,
+            false,
+        ),
+        // Powertools for AWS Lambda (Python).
+        (
+            "payments/1",
+            r#"{"level": "INFO", "location": "handler:10", "message": "Collecting payment", "timestamp": "2026-11-30 13:00:00,100+0000", "service": "payments", "cold_start": true}"#,
+            false,
+        ),
+        (
+            "payments/1",
+            r#"{"level": "ERROR", "location": "charge:42", "message": "Failed to charge card for customer 1881", "timestamp": "2026-11-30 13:00:00,200+0000", "service": "payments", "xray_trace_id": "1-5759e988-bd862e3fe1be46a994272793"}"#,
+            true,
+        ),
+        (
+            "payments/1",
+            r#"{"level": "CRITICAL", "message": "Database unreachable", "service": "cart", "timestamp": "2026-11-30T13:00:00.400Z"}"#,
+            true,
+        ),
+        // Lambda's own text lines and a runtime's ERROR line.
+        (
+            "lambda/1",
+            "START RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Version: $LATEST",
+            false,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:00.123Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tINFO\tprocessing order 42",
+            false,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:00.124Z\t6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\",\"errorMessage\":\"Cannot read properties of undefined (reading 'id')\"}",
+            true,
+        ),
+        (
+            "lambda/1",
+            "2026-11-30T13:00:03.130Z 6f9a1c1e-2d3b-4a5c-8e7f-001122334455 Task timed out after 3.00 seconds",
+            true,
+        ),
+        (
+            "lambda/1",
+            "END RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455",
+            false,
+        ),
+        (
+            "lambda/1",
+            "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334455\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tStatus: timeout",
+            true,
+        ),
+        (
+            "lambda/1",
+            "REPORT RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334456\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB",
+            false,
+        ),
+        (
+            "lambda/1",
+            "RequestId: 6f9a1c1e-2d3b-4a5c-8e7f-001122334458 Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory",
+            true,
+        ),
+        (
+            "lambda/1",
+            "thread 'main' panicked at src/main.rs:17:5:\ncalled `Option::unwrap()` on a `None` value",
+            true,
+        ),
+        // INFO noise.
+        ("lambda/1", "INFO cache warmed in 12 ms", false),
+        (
+            "orders/1",
+            "10.0.0.7 - - [30/Nov/2026:13:00:00 +0000] \"GET /health HTTP/1.1\" 200 2",
+            false,
+        ),
+    ]
+}
+
+async fn put_events(logs: &aws_sdk_cloudwatchlogs::Client, now_ms: i64) {
+    let mut by_stream: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (stream, message, _) in mixed_events() {
+        by_stream.entry(stream).or_default().push(message);
+    }
+    for (stream, messages) in by_stream {
+        logs.create_log_stream()
+            .log_group_name(LOG_GROUP)
+            .log_stream_name(stream)
+            .send()
+            .await
+            .unwrap();
+        let events: Vec<InputLogEvent> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                InputLogEvent::builder()
+                    .timestamp(now_ms + i as i64)
+                    .message(*m)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        logs.put_log_events()
+            .log_group_name(LOG_GROUP)
+            .log_stream_name(stream)
+            .set_log_events(Some(events))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Event id of each message, read back as CloudWatch stores them.
+async fn event_ids(logs: &aws_sdk_cloudwatchlogs::Client) -> BTreeMap<String, String> {
+    let page = logs
+        .filter_log_events()
+        .log_group_name(LOG_GROUP)
+        .send()
+        .await
+        .unwrap();
+    page.events()
+        .iter()
+        .map(|e| {
+            (
+                e.message().unwrap().to_string(),
+                e.event_id().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn run_provision(moto: &Moto, args: &[&str]) {
+    let output = Command::new(binary("provision"))
+        .args(args)
+        .envs(moto.env())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "provision {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let scratch = tempfile::tempdir().unwrap();
+    let zip = analyzer_zip(scratch.path());
+
+    run_provision(
+        &moto,
+        &[
+            "up",
+            "--prefix",
+            PREFIX,
+            "--log-group",
+            LOG_GROUP,
+            "--lambda-zip",
+            zip.to_str().unwrap(),
+            "--no-dashboard",
+        ],
+    );
+    let function_name = format!("{PREFIX}-analyzer");
+    let (config, _) = read_config(&lambda, &function_name).await.unwrap();
+    assert!(
+        config.variables.contains_key("INCIDENTS_TABLE"),
+        "provision configured the function: {:?}",
+        config.variables
+    );
+    let retry = RetryPolicy {
+        delays: [Duration::from_millis(200), Duration::from_millis(400)],
+        ..RetryPolicy::default()
+    };
+    let function = LocalFunction::start(&sdk, config.clone(), &zip, StartOptions { retry })
+        .await
+        .unwrap();
+
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    put_events(&logs, now_ms).await;
+    let ids = event_ids(&logs).await;
+    let expected: BTreeSet<String> = mixed_events()
+        .into_iter()
+        .filter(|(_, _, error)| *error)
+        .map(|(_, m, _)| ids[m].clone())
+        .collect();
+
+    let mut subscriptions = Subscriptions::new(logs.clone(), &config.arn, vec![LOG_GROUP.into()]);
+    let poll = subscriptions.poll().await.unwrap();
+    assert!(poll.warnings.is_empty(), "{:?}", poll.warnings);
+    let delivered: BTreeSet<String> = poll
+        .deliveries
+        .iter()
+        .flat_map(|d| d.event_ids.iter().cloned())
+        .collect();
+    assert_eq!(
+        delivered, expected,
+        "the installed pattern delivers exactly the error events"
+    );
+    assert_eq!(poll.filtered_out, mixed_events().len() - expected.len());
+    let streams: BTreeSet<&str> = poll
+        .deliveries
+        .iter()
+        .map(|d| d.log_stream.as_str())
+        .collect();
+    assert_eq!(
+        streams.len(),
+        poll.deliveries.len(),
+        "one delivery per stream"
+    );
+    for delivery in poll.deliveries {
+        function.invoke_async(delivery.event, delivery.log_stream);
+    }
+    tokio::time::timeout(Duration::from_secs(120), function.settle())
+        .await
+        .expect("the function handled its invocations within 2 minutes");
+    let stats = function.stats();
+    assert_eq!(stats.failed_attempts, 0, "{stats:?}");
+    assert_eq!(stats.succeeded, stats.queued);
+    assert_eq!(stats.cold_starts, 1, "one execution environment, reused");
+    let written: u64 = function
+        .responses()
+        .iter()
+        .map(|r| r["incidents_written"].as_u64().unwrap())
+        .sum();
+    assert_eq!(written as usize, expected.len());
+
+    let table = config.variables["INCIDENTS_TABLE"].clone();
+    let incidents: BTreeSet<String> = test_support::scan_table(&ddb, &table)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item.get("item_type")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("incident")
+        })
+        .map(|item| item["event_id"].as_s().unwrap().clone())
+        .collect();
+    assert_eq!(
+        incidents, expected,
+        "every error event is an incident, nothing else"
+    );
+
+    // Nothing new: a second poll delivers nothing.
+    let again = subscriptions.poll().await.unwrap();
+    assert!(again.deliveries.is_empty() && again.matched == 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_function_is_retried_twice_then_the_event_is_discarded() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let scratch = tempfile::tempdir().unwrap();
+    let zip = analyzer_zip(scratch.path());
+    run_provision(
+        &moto,
+        &[
+            "up",
+            "--prefix",
+            PREFIX,
+            "--log-group",
+            LOG_GROUP,
+            "--lambda-zip",
+            zip.to_str().unwrap(),
+            "--no-dashboard",
+        ],
+    );
+    let (config, policy) = read_config(&lambda, &format!("{PREFIX}-analyzer"))
+        .await
+        .unwrap();
+    assert_eq!(policy.max_retry_attempts, 2, "Lambda's default");
+    // The analyzer fails an invocation whose writes fail, so that Lambda retries it.
+    ddb.delete_table()
+        .table_name(&config.variables["INCIDENTS_TABLE"])
+        .send()
+        .await
+        .unwrap();
+    let retry = RetryPolicy {
+        delays: [Duration::from_millis(100), Duration::from_millis(200)],
+        ..policy
+    };
+    let function = LocalFunction::start(&sdk, config, &zip, StartOptions { retry })
+        .await
+        .unwrap();
+    let payload = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": LOG_GROUP,
+        "logStream": "s", "subscriptionFilters": ["f"],
+        "logEvents": [{"id": "1", "timestamp": 1_795_525_200_000_i64, "message": "ERROR boom"}],
+    });
+    let event = {
+        use base64::Engine;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(payload.to_string().as_bytes()).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        serde_json::json!({"awslogs": {"data": data}})
+    };
+    function.invoke_async(event, "one error");
+    tokio::time::timeout(Duration::from_secs(60), function.settle())
+        .await
+        .expect("retries end within a minute");
+    let stats = function.stats();
+    assert_eq!(
+        (
+            stats.attempts,
+            stats.failed_attempts,
+            stats.discarded,
+            stats.succeeded
+        ),
+        (3, 3, 1, 0),
+        "{stats:?}"
+    );
+}

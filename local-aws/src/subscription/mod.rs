@@ -1,0 +1,336 @@
+//! The subscription filter's half of CloudWatch Logs, which moto stores but never applies:
+//! follow the log groups subscribed to a function, apply each filter's pattern, and build the
+//! deliveries CloudWatch would send.
+//!
+//! Faithful where it matters to the analyzer:
+//! - the pattern is the one installed on the group, read back with
+//!   `DescribeSubscriptionFilters` on every poll (so `provision up` changing it takes effect),
+//!   and evaluated with [`logpipe_filter_pattern`];
+//! - only events ingested after the filter was created are delivered ("After you create the
+//!   subscription filter, CloudWatch Logs forwards all the incoming log events that match the
+//!   filter pattern",
+//!   <https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html>);
+//! - one delivery per log stream, split to fit an asynchronous invocation ([`payload`]).
+//!
+//! Events are read with `FilterLogEvents` from a window that trails the newest event seen by
+//! [`LOOKBACK_MS`]; an event ingested later with a timestamp older than that window is not seen
+//! (the layer and Lambda write current timestamps).
+
+pub mod payload;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aws_sdk_cloudwatchlogs::Client;
+use logpipe_filter_pattern::FilterPattern;
+use serde_json::Value;
+
+use payload::{DeliveredEvent, Source, Undeliverable};
+
+/// How far behind the newest event seen each poll reads again: streams are not ingested in
+/// timestamp order.
+pub const LOOKBACK_MS: i64 = 5 * 60_000;
+
+/// Oldest event `PutLogEvents` accepts, the first window of a new filter: "None of the log
+/// events in the batch can be older than 14 days".
+/// <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html>
+pub const MAX_EVENT_AGE_MS: i64 = 14 * 24 * 3_600_000;
+
+/// Why a poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// A CloudWatch Logs call failed.
+    #[error("{call} on {log_group} failed: {message}")]
+    Logs {
+        /// The API call.
+        call: &'static str,
+        /// The log group.
+        log_group: String,
+        /// The SDK's error, with its cause.
+        message: String,
+    },
+}
+
+fn describe<E: std::error::Error>(err: E) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// One Lambda event to invoke the function with, and what it carries.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `{"awslogs":{"data":...}}`
+    pub event: Value,
+    /// The log group.
+    pub log_group: String,
+    /// The log stream.
+    pub log_stream: String,
+    /// Ids of the events inside.
+    pub event_ids: Vec<String>,
+}
+
+/// What one poll found.
+#[derive(Debug, Default)]
+pub struct Poll {
+    /// Deliveries to make, stream by stream.
+    pub deliveries: Vec<Delivery>,
+    /// New events the patterns matched.
+    pub matched: usize,
+    /// New events the patterns kept out.
+    pub filtered_out: usize,
+    /// Matched events too large for any invocation.
+    pub undeliverable: Vec<Undeliverable>,
+    /// Problems worth a line on stderr (an invalid stored pattern, a group that vanished).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct FilterState {
+    pattern_text: String,
+    pattern: Option<FilterPattern>,
+    created_ms: i64,
+    start_ms: i64,
+    seen: HashMap<String, i64>,
+}
+
+/// Follows the log groups subscribed to one function.
+#[derive(Debug)]
+pub struct Subscriptions {
+    logs: Client,
+    function_arn: String,
+    owner: String,
+    log_groups: Vec<String>,
+    filters: HashMap<(String, String), FilterState>,
+}
+
+impl Subscriptions {
+    /// Follows `log_groups` (every log group when empty) for filters sending to
+    /// `function_arn`.
+    pub fn new(logs: Client, function_arn: &str, log_groups: Vec<String>) -> Subscriptions {
+        // arn:aws:lambda:<region>:<account>:function:<name>
+        let owner = function_arn
+            .split(':')
+            .nth(4)
+            .unwrap_or_default()
+            .to_string();
+        Subscriptions {
+            logs,
+            function_arn: function_arn.to_string(),
+            owner,
+            log_groups,
+            filters: HashMap::new(),
+        }
+    }
+
+    async fn groups(&self) -> Result<Vec<String>, PollError> {
+        if !self.log_groups.is_empty() {
+            return Ok(self.log_groups.clone());
+        }
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .logs
+                .describe_log_groups()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| PollError::Logs {
+                    call: "DescribeLogGroups",
+                    log_group: "*".into(),
+                    message: describe(e),
+                })?;
+            names.extend(
+                page.log_groups()
+                    .iter()
+                    .filter_map(|g| g.log_group_name().map(str::to_string)),
+            );
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(names),
+            }
+        }
+    }
+
+    /// Reads what is new in every followed group and returns the deliveries to make.
+    pub async fn poll(&mut self) -> Result<Poll, PollError> {
+        let mut poll = Poll::default();
+        let mut live = HashSet::new();
+        for group in self.groups().await? {
+            let filters = match self
+                .logs
+                .describe_subscription_filters()
+                .log_group_name(&group)
+                .send()
+                .await
+            {
+                Ok(out) => out.subscription_filters().to_vec(),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                {
+                    continue;
+                }
+                Err(e) => {
+                    return Err(PollError::Logs {
+                        call: "DescribeSubscriptionFilters",
+                        log_group: group,
+                        message: describe(e),
+                    });
+                }
+            };
+            for filter in filters {
+                if filter.destination_arn() != Some(self.function_arn.as_str()) {
+                    continue;
+                }
+                let name = filter.filter_name().unwrap_or_default().to_string();
+                let pattern_text = filter.filter_pattern().unwrap_or_default().to_string();
+                let created_ms = filter.creation_time().unwrap_or_default();
+                let key = (group.clone(), name.clone());
+                live.insert(key.clone());
+                let state = self.filters.entry(key).or_insert_with(|| FilterState {
+                    pattern_text: String::new(),
+                    pattern: None,
+                    created_ms,
+                    start_ms: created_ms - MAX_EVENT_AGE_MS,
+                    seen: HashMap::new(),
+                });
+                if state.pattern.is_none() || state.pattern_text != pattern_text {
+                    state.pattern_text = pattern_text.clone();
+                    state.pattern = match FilterPattern::parse(&pattern_text) {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            poll.warnings.push(format!(
+                                "subscription filter {name} on {group} has a pattern CloudWatch \
+                                 would have refused ({e}); nothing is delivered through it"
+                            ));
+                            None
+                        }
+                    };
+                }
+                let Some(pattern) = state.pattern.clone() else {
+                    continue;
+                };
+                let events = read_events(&self.logs, &group, state.start_ms).await?;
+                let mut by_stream: BTreeMap<String, Vec<DeliveredEvent>> = BTreeMap::new();
+                for (stream, event, ingested) in events {
+                    if ingested < state.created_ms || state.seen.contains_key(&event.id) {
+                        continue;
+                    }
+                    state.seen.insert(event.id.clone(), event.timestamp);
+                    if pattern.matches(&event.message) {
+                        poll.matched += 1;
+                        by_stream.entry(stream).or_default().push(event);
+                    } else {
+                        poll.filtered_out += 1;
+                    }
+                }
+                if let Some(newest) = state.seen.values().max().copied() {
+                    state.start_ms = state.start_ms.max(newest - LOOKBACK_MS);
+                    let start = state.start_ms;
+                    state.seen.retain(|_, ts| *ts >= start);
+                }
+                for (stream, events) in by_stream {
+                    let source = Source {
+                        owner: &self.owner,
+                        log_group: &group,
+                        log_stream: &stream,
+                        filter_name: &name,
+                    };
+                    let (events_out, undeliverable) = payload::deliveries(source, &events);
+                    poll.undeliverable.extend(undeliverable);
+                    for event in events_out {
+                        let event_ids = delivered_ids(&event);
+                        poll.deliveries.push(Delivery {
+                            event,
+                            log_group: group.clone(),
+                            log_stream: stream.clone(),
+                            event_ids,
+                        });
+                    }
+                }
+            }
+        }
+        // A deleted filter stops delivering; a new one with the same name starts afresh.
+        self.filters.retain(|key, _| live.contains(key));
+        Ok(poll)
+    }
+}
+
+/// Ids inside a built delivery (decoding it back keeps [`Delivery`] honest about its content).
+fn delivered_ids(event: &Value) -> Vec<String> {
+    use base64::Engine;
+    use std::io::Read;
+    let Some(data) = event["awslogs"]["data"].as_str() else {
+        return Vec::new();
+    };
+    let Ok(gz) = base64::engine::general_purpose::STANDARD.decode(data) else {
+        return Vec::new();
+    };
+    let mut text = String::new();
+    if flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|d| {
+            d["logEvents"].as_array().map(|events| {
+                events
+                    .iter()
+                    .filter_map(|e| e["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Every event of `group` from `start_ms` on: (stream, event, ingestion time).
+async fn read_events(
+    logs: &Client,
+    group: &str,
+    start_ms: i64,
+) -> Result<Vec<(String, DeliveredEvent, i64)>, PollError> {
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let before = token.clone();
+        let page = logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start_ms.max(0))
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| PollError::Logs {
+                call: "FilterLogEvents",
+                log_group: group.to_string(),
+                message: describe(e),
+            })?;
+        events.extend(page.events().iter().filter_map(|e| {
+            Some((
+                e.log_stream_name()?.to_string(),
+                DeliveredEvent {
+                    id: e.event_id()?.to_string(),
+                    timestamp: e.timestamp()?,
+                    message: e.message()?.to_string(),
+                },
+                e.ingestion_time().unwrap_or_default(),
+            ))
+        }));
+        // Pages may be empty while more remain: follow the token until it is absent or repeats.
+        match page.next_token() {
+            Some(next) if !next.is_empty() && before.as_deref() != Some(next) => {
+                token = Some(next.to_string());
+            }
+            _ => return Ok(events),
+        }
+    }
+}

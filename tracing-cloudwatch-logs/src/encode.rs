@@ -32,7 +32,7 @@ pub(crate) struct Scratch {
     /// The event's own `trace_id` field, valid when `has_trace_id`.
     pub(crate) trace_id: String,
     pub(crate) has_trace_id: bool,
-    /// The span id when known (the event's `span_id` field, else OpenTelemetry's), valid
+    /// The span id when known (the event's `span_id` field), valid
     /// when `has_span_id`.
     pub(crate) span_id: String,
     pub(crate) has_span_id: bool,

@@ -27,9 +27,8 @@
 //! keys.
 //!
 //! **Trace context**, first found wins: the event's own `trace_id` field; the nearest span's
-//! `trace_id` field; with the `opentelemetry` feature, the OpenTelemetry context that
-//! `tracing-opentelemetry` keeps on the span (W3C hex trace id and span id); otherwise none.
-//! [`SPAN_ID`] is written when known (the event's own `span_id` field, else OpenTelemetry's).
+//! `trace_id` field; otherwise none. [`SPAN_ID`] is written when known (the event's own
+//! `span_id` field).
 //! When the trace id is a valid W3C id (32 hex digits, not all zero), [`XRAY_TRACE_ID`]
 //! carries the same id in X-Ray's form.
 //!
@@ -52,7 +51,7 @@ pub const MESSAGE: &str = "message";
 pub const SERVICE: &str = "service";
 /// The trace id: see "Trace context" above.
 pub const TRACE_ID: &str = "trace_id";
-/// The span id (16 hex digits from OpenTelemetry), when known.
+/// The span id (16 hex digits in W3C Trace Context), when known.
 pub const SPAN_ID: &str = "span_id";
 /// The trace id in X-Ray's form `1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy` (the first 8 hex digits
 /// of a W3C trace id, then the other 24), present when the trace id is a valid W3C id.
@@ -60,10 +59,10 @@ pub const SPAN_ID: &str = "span_id";
 /// The key is the one AWS's own structured logger for Lambda (Powertools) writes and
 /// documents for finding a record's X-Ray trace,
 /// <https://docs.aws.amazon.com/powertools/python/latest/core/logger/#standard-structured-keys>
-/// (`xray_trace_id`); the value is the X-Ray trace id format of
-/// <https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids>,
-/// which is how X-Ray shows an OpenTelemetry trace id
-/// (<https://docs.aws.amazon.com/xray/latest/devguide/xray-instrumenting-your-app.html>).
+/// (`xray_trace_id`); the value is in the "X-Ray trace ID format" of
+/// <https://docs.aws.amazon.com/xray/latest/devguide/xray-services-elb.html> (version `1`,
+/// 8 hex digits, 24 hex digits): a W3C trace id split after its 8th digit, as X-Ray's
+/// OpenTelemetry support converts it.
 /// `trace_id` keeps the W3C form, which Application Signals' trace-to-log correlation uses
 /// (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Application-Signals-TraceLogCorrelation.html>).
 pub const XRAY_TRACE_ID: &str = "xray_trace_id";

@@ -1,5 +1,6 @@
 //! Cost on the application's thread per event, side by side with
-//! `tracing_subscriber::fmt().json()` writing through `tracing_appender::non_blocking`.
+//! `tracing_subscriber::fmt().json()` writing through `tracing_appender::non_blocking`, and
+//! with the floor: serialising the same record with `serde_json` into a reused buffer.
 //!
 //! `cargo bench -p tracing-cloudwatch-logs --bench hot_path`
 
@@ -7,6 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use serde::Serialize;
 use tracing_cloudwatch_logs::{
     BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
 };
@@ -75,7 +77,78 @@ fn workload(c: &mut Criterion, name: &str, dispatch: &tracing::Dispatch) {
     });
 }
 
+/// The record the layer writes for `emit_in_span`, as plain serde structs.
+#[derive(Serialize)]
+struct Record<'a> {
+    timestamp: &'a str,
+    level: &'a str,
+    message: &'a str,
+    service: &'a str,
+    trace_id: &'a str,
+    xray_trace_id: &'a str,
+    target: &'a str,
+    order_id: u64,
+    customer: &'a str,
+    amount: f64,
+    spans: [SpanFields<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct SpanFields<'a> {
+    name: &'a str,
+    trace_id: &'a str,
+    route: &'a str,
+}
+
+fn span_fields() -> SpanFields<'static> {
+    SpanFields {
+        name: "request",
+        trace_id: black_box("4bf92f3577b34da6a3ce929d0e0e4736"),
+        route: "/orders",
+    }
+}
+
+fn record(spans: [SpanFields<'_>; 1]) -> Record<'_> {
+    Record {
+        timestamp: black_box("2026-11-30T13:49:06.123Z"),
+        level: "INFO",
+        message: "order created",
+        service: "bench",
+        trace_id: black_box("4bf92f3577b34da6a3ce929d0e0e4736"),
+        xray_trace_id: "1-4bf92f35-77b34da6a3ce929d0e0e4736",
+        target: "hot_path",
+        order_id: black_box(42),
+        customer: "c-1138",
+        amount: 19.99,
+        spans,
+    }
+}
+
+/// The floor: only making the JSON, into a buffer that is reused. For `span_and_event` the
+/// span's fields are serialised once more, as a layer must when the span is created.
+fn serde_floor(c: &mut Criterion) {
+    let mut buffer = Vec::with_capacity(1024);
+    c.bench_function("serde-json-floor/event_in_span", |b| {
+        b.iter(|| {
+            buffer.clear();
+            serde_json::to_writer(&mut buffer, &record([span_fields()])).unwrap();
+            black_box(&buffer);
+        })
+    });
+    let mut span_buffer = Vec::with_capacity(256);
+    c.bench_function("serde-json-floor/span_and_event", |b| {
+        b.iter(|| {
+            span_buffer.clear();
+            serde_json::to_writer(&mut span_buffer, &span_fields()).unwrap();
+            buffer.clear();
+            serde_json::to_writer(&mut buffer, &record([span_fields()])).unwrap();
+            black_box((&span_buffer, &buffer));
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
+    serde_floor(c);
     let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/bench/hot-path")
         .service("bench")

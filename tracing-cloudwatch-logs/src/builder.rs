@@ -7,24 +7,21 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::budget::{Backpressure, Budget};
+use crate::budget::Backpressure;
 use crate::client::LogsClient;
 use crate::config::{
     Config, DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_TIMEOUT, default_stream_name,
 };
-use crate::diagnostic::Diagnostics;
 use crate::encode::RecordPrefix;
 use crate::error::BuildError;
+use crate::event::held_bytes;
 use crate::guard::WorkerGuard;
 use crate::layer::CloudWatchLayer;
-use crate::limits::{
-    EVENT_OVERHEAD_BYTES, MAX_EVENT_BYTES, MAX_GROUP_NAME_CHARS, MAX_STREAM_NAME_CHARS,
-};
-use crate::metrics::Metrics;
+use crate::limits::{MAX_EVENT_BYTES, MAX_GROUP_NAME_CHARS, MAX_STREAM_NAME_CHARS};
 use crate::record::RESERVED_KEYS;
-use crate::shared::Shared;
+use crate::shared::{REQUEST_SHARE_DIVISOR, Shared};
 use crate::truncate::MIN_EVENT_BYTES;
 use crate::worker;
 
@@ -92,8 +89,10 @@ impl Builder {
         self
     }
 
-    /// The memory bound, in bytes of records held anywhere in the layer (queue, batches being
-    /// built, sent or retried), counted as CloudWatch counts them (message + 26).
+    /// The memory bound, in bytes of records held anywhere in the layer (queued, batches being
+    /// built, sent or retried) and of the copies requests being sent make of them. Each held
+    /// event counts its message plus 74 bytes of bookkeeping; a quarter of the bound is kept
+    /// for request copies (a request waits for room there rather than exceed it).
     pub fn buffer_bytes(mut self, bytes: usize) -> Self {
         self.buffer_bytes = Some(bytes);
         self
@@ -182,7 +181,9 @@ impl Builder {
         }
         let buffer_bytes = self.buffer_bytes.unwrap_or(DEFAULT_BUFFER_BYTES);
         // Room for at least one largest event, or nothing of that size could ever be queued.
-        let min_buffer = max_event_bytes + EVENT_OVERHEAD_BYTES;
+        // Events get all but the request share of the buffer (see `shared`).
+        let min_buffer = (held_bytes(max_event_bytes) * REQUEST_SHARE_DIVISOR)
+            .div_ceil(REQUEST_SHARE_DIVISOR - 1);
         if buffer_bytes < min_buffer {
             return Err(BuildError::BufferTooSmall {
                 buffer_bytes,
@@ -235,20 +236,10 @@ fn start(
     config: Config,
     client: impl LogsClient,
 ) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
-    let shared = Arc::new(Shared {
-        budget: Budget::new(config.buffer_bytes, config.backpressure),
-        metrics: Metrics::default(),
-        wake: tokio::sync::Notify::new(),
-        diagnostics: Diagnostics::default(),
-    });
+    let shared = Arc::new(Shared::new(config.buffer_bytes, config.backpressure));
     let prefix = RecordPrefix::new(&config.service, &config.statics);
     let (queue, inbox) = std::sync::mpsc::channel();
-    let layer = CloudWatchLayer::new(
-        Arc::clone(&shared),
-        queue.clone(),
-        prefix.clone(),
-        config.max_event_bytes,
-    );
+    let layer = CloudWatchLayer::new(Arc::clone(&shared), prefix.clone(), config.max_event_bytes);
     let shutdown_timeout = config.shutdown_timeout;
     let thread = worker::spawn(config, Arc::new(client), Arc::clone(&shared), prefix, inbox)
         .map_err(BuildError::Spawn)?;

@@ -13,6 +13,13 @@ use crate::metrics::Metrics;
 use crate::retry::{self, Decision, GiveUpReason};
 use crate::shared::Shared;
 
+/// What one attempt's copies of a batch cost in memory, per request byte: the owned events
+/// the SDK takes (the message and its allocation) and the JSON body it serialises them into
+/// (escaped, so a little longer than the messages).
+const REQUEST_COPY_PER_BYTE: (usize, usize) = (9, 4);
+/// And per event: the SDK's `InputLogEvent` and the body's `{"timestamp":..,"message":..}`.
+const REQUEST_COPY_PER_EVENT: usize = 64;
+
 /// After this many failed attempts of one batch, one (rate-limited) line on stderr says why.
 const RETRIES_BEFORE_DIAGNOSTIC: u32 = 5;
 
@@ -90,6 +97,13 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
             events: &batch.events,
             sequence_token: token.as_deref(),
         };
+        // Wait for room for this attempt's copies of the batch, so that they too stay within
+        // the memory bound; a batch larger than the whole share goes alone.
+        let copy_kib = request_copy_bytes(&batch).div_ceil(1024);
+        let room = u32::try_from(copy_kib)
+            .unwrap_or(u32::MAX)
+            .min(dest.shared.request_room_kib);
+        let _room = dest.shared.request_room.acquire_many(room).await;
         let result =
             tokio::time::timeout(dest.request_timeout, dest.client.put_log_events(request))
                 .await
@@ -238,4 +252,10 @@ fn ok_if_exists(result: Result<(), ClientError>) -> Result<(), ClientError> {
         Err(e) if e.is_already_exists() => Ok(()),
         other => other,
     }
+}
+
+/// See [`REQUEST_COPY_PER_BYTE`].
+fn request_copy_bytes(batch: &Batch) -> usize {
+    let (num, den) = REQUEST_COPY_PER_BYTE;
+    batch.bytes * num / den + batch.len() * REQUEST_COPY_PER_EVENT
 }

@@ -11,7 +11,8 @@ use tracing::field::{Field, Visit};
 use tracing_core::Level;
 
 use crate::record::{
-    COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, TRACE_ID,
+    COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, SPAN_ID, TRACE_ID,
+    write_xray_trace_id,
 };
 
 /// The JSON fragment of a span's fields (`,"k":v,...`), kept in the span's extensions.
@@ -28,7 +29,13 @@ pub(crate) struct SpanFields {
 pub(crate) struct Scratch {
     pub(crate) message: String,
     pub(crate) fields: String,
-    pub(crate) trace_id: Option<String>,
+    /// The event's own `trace_id` field, valid when `has_trace_id`.
+    pub(crate) trace_id: String,
+    pub(crate) has_trace_id: bool,
+    /// The span id when known (the event's `span_id` field), valid
+    /// when `has_span_id`.
+    pub(crate) span_id: String,
+    pub(crate) has_span_id: bool,
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
     /// The nearest span's `trace_id`, valid when `has_span_trace_id`.
@@ -41,7 +48,10 @@ impl Scratch {
     fn clear(&mut self) {
         self.message.clear();
         self.fields.clear();
-        self.trace_id = None;
+        self.trace_id.clear();
+        self.has_trace_id = false;
+        self.span_id.clear();
+        self.has_span_id = false;
         self.spans.clear();
         self.span_trace_id.clear();
         self.has_span_trace_id = false;
@@ -121,12 +131,29 @@ pub(crate) fn write_record(
     out.push_str("\",\"message\":");
     write_json_str(out, &scratch.message);
     out.push_str(&prefix.service);
-    let span_trace_id = scratch
-        .has_span_trace_id
-        .then_some(scratch.span_trace_id.as_str());
-    if let Some(trace_id) = scratch.trace_id.as_deref().or(span_trace_id) {
+    let trace_id = if scratch.has_trace_id {
+        Some(scratch.trace_id.as_str())
+    } else {
+        scratch
+            .has_span_trace_id
+            .then_some(scratch.span_trace_id.as_str())
+    };
+    if let Some(trace_id) = trace_id {
         out.push_str(",\"trace_id\":");
         write_json_str(out, trace_id);
+    }
+    if scratch.has_span_id {
+        out.push_str(",\"span_id\":");
+        write_json_str(out, &scratch.span_id);
+    }
+    if let Some(trace_id) = trace_id {
+        let before = out.len();
+        out.push_str(",\"xray_trace_id\":\"");
+        if write_xray_trace_id(out, trace_id) {
+            out.push('"');
+        } else {
+            out.truncate(before);
+        }
     }
     out.push_str(",\"target\":");
     write_json_str(out, head.target);
@@ -203,7 +230,14 @@ impl Visit for EventVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
             MESSAGE => self.scratch.message.push_str(value),
-            TRACE_ID => self.scratch.trace_id = Some(value.to_owned()),
+            TRACE_ID => {
+                self.scratch.trace_id.push_str(value);
+                self.scratch.has_trace_id = true;
+            }
+            SPAN_ID => {
+                self.scratch.span_id.push_str(value);
+                self.scratch.has_span_id = true;
+            }
             _ => {
                 self.key(field);
                 write_json_str(&mut self.scratch.fields, value);
@@ -217,9 +251,12 @@ impl Visit for EventVisitor<'_> {
                 let _ = write!(self.scratch.message, "{value:?}");
             }
             TRACE_ID => {
-                let mut id = String::new();
-                let _ = write!(id, "{value:?}");
-                self.scratch.trace_id = Some(id);
+                let _ = write!(self.scratch.trace_id, "{value:?}");
+                self.scratch.has_trace_id = true;
+            }
+            SPAN_ID => {
+                let _ = write!(self.scratch.span_id, "{value:?}");
+                self.scratch.has_span_id = true;
             }
             _ => {
                 self.key(field);
@@ -257,7 +294,7 @@ impl Visit for EventVisitor<'_> {
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if field.name() == MESSAGE || field.name() == TRACE_ID {
+        if is_context_field(field.name()) {
             return self.record_debug(field, &value);
         }
         self.key(field);
@@ -267,7 +304,7 @@ impl Visit for EventVisitor<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
-        if field.name() == MESSAGE || field.name() == TRACE_ID {
+        if is_context_field(field.name()) {
             return self.record_debug(field, &format_args!("{value}"));
         }
         self.key(field);
@@ -277,12 +314,17 @@ impl Visit for EventVisitor<'_> {
 
 impl EventVisitor<'_> {
     fn record_number(&mut self, field: &Field, value: impl fmt::Display + fmt::Debug) {
-        if field.name() == MESSAGE || field.name() == TRACE_ID {
+        if is_context_field(field.name()) {
             return self.record_debug(field, &value);
         }
         self.key(field);
         let _ = write!(self.scratch.fields, "{value}");
     }
+}
+
+/// Fields that fill a reserved key rather than appear as fields.
+fn is_context_field(name: &str) -> bool {
+    matches!(name, MESSAGE | TRACE_ID | SPAN_ID)
 }
 
 /// Collects a span's fields into its [`SpanFields`]; `name` is reserved there.

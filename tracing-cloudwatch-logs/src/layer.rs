@@ -1,13 +1,13 @@
 //! The `tracing_subscriber::Layer`: the part that runs on the application's threads.
 //!
 //! Per event it encodes one record into a thread-local buffer, reserves its bytes in the
-//! budget and pushes it onto a lock-free queue. It wakes the worker only every
+//! budget and appends it to a lane's chunk (see [`crate::chunk`]): nothing is allocated per
+//! event once the buffers have grown to the traffic. It wakes the worker only every
 //! [`WAKE_EVERY_BYTES`]; otherwise the worker picks events up on its flush timer, so a busy
 //! application does not pay for a thread wake-up per event.
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::mpsc::Sender;
 
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -17,11 +17,10 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::budget::Refusal;
 use crate::clock::now_millis;
 use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields, SpanVisitor};
-use crate::event::LogEvent;
+use crate::event::held_bytes;
 use crate::metrics::Metrics;
 use crate::shared::Shared;
 use crate::truncate::truncate_record;
-use crate::worker::Message;
 
 /// The application wakes the worker each time this many more bytes are buffered; below it,
 /// the worker's flush timer picks events up.
@@ -32,7 +31,6 @@ pub(crate) const WAKE_EVERY_BYTES: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct CloudWatchLayer {
     shared: Arc<Shared>,
-    queue: Sender<Message>,
     prefix: RecordPrefix,
     max_event_bytes: usize,
 }
@@ -42,15 +40,9 @@ thread_local! {
 }
 
 impl CloudWatchLayer {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        queue: Sender<Message>,
-        prefix: RecordPrefix,
-        max_event_bytes: usize,
-    ) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, prefix: RecordPrefix, max_event_bytes: usize) -> Self {
         CloudWatchLayer {
             shared,
-            queue,
             prefix,
             max_event_bytes,
         }
@@ -123,29 +115,22 @@ impl CloudWatchLayer {
             target: metadata.target(),
         };
         crate::encode::write_record(record, &self.prefix, &head, scratch);
-        let message = if record.len() > self.max_event_bytes {
+        if record.len() > self.max_event_bytes {
             Metrics::add(&self.shared.metrics.truncated, 1);
-            truncate_record(record, self.max_event_bytes)
+            // Rare (records over the limit), so the allocation it makes does not matter.
+            let shortened = truncate_record(record, self.max_event_bytes);
+            self.enqueue(timestamp_ms, &shortened);
         } else {
-            record.as_str().to_owned()
-        };
-        self.enqueue(LogEvent {
-            timestamp: timestamp_ms,
-            message,
-        });
+            self.enqueue(timestamp_ms, record);
+        }
     }
 
-    fn enqueue(&self, event: LogEvent) {
+    fn enqueue(&self, timestamp_ms: i64, record: &str) {
         let shared = &*self.shared;
-        let cost = event.request_bytes();
+        let cost = held_bytes(record.len());
         match shared.budget.reserve(cost) {
             Ok(before) => {
-                if self.queue.send(Message::Event(event)).is_err() {
-                    // The worker thread is gone (it can only end through shutdown).
-                    shared.budget.release(cost);
-                    Metrics::add(&shared.metrics.refused_after_shutdown, 1);
-                    return;
-                }
+                shared.lanes.push(timestamp_ms, record);
                 if (before + cost) / WAKE_EVERY_BYTES != before / WAKE_EVERY_BYTES {
                     shared.wake.notify_one();
                 }

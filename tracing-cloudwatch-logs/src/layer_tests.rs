@@ -203,3 +203,37 @@ fn events_after_shutdown_are_counted_not_lost() {
     assert_eq!(m.dropped.shutdown, 1);
     assert_eq!(client.records().len(), 1);
 }
+
+#[test]
+fn a_w3c_trace_id_also_gets_its_xray_form_and_a_span_id_is_kept() {
+    let records = capture(
+        |b| b,
+        || {
+            let request =
+                tracing::info_span!("request", trace_id = "4BF92F3577B34DA6A3CE929D0E0E4736");
+            let _r = request.enter();
+            tracing::info!(span_id = "00f067aa0ba902b7", "from the span");
+            tracing::info!(trace_id = "req-42", "not a W3C id");
+        },
+    );
+    let context = |r: &Value| {
+        json!({
+            "trace_id": r["trace_id"],
+            "span_id": r["span_id"],
+            "xray_trace_id": r["xray_trace_id"],
+        })
+    };
+    assert_eq!(
+        context(&records[0]),
+        json!({
+            "trace_id": "4BF92F3577B34DA6A3CE929D0E0E4736",
+            "span_id": "00f067aa0ba902b7",
+            "xray_trace_id": "1-4bf92f35-77b34da6a3ce929d0e0e4736",
+        })
+    );
+    assert_eq!(
+        context(&records[1]),
+        json!({"trace_id": "req-42", "span_id": null, "xray_trace_id": null})
+    );
+    assert!(records[1].get("span_id").is_none() && records[1].get("field.span_id").is_none());
+}

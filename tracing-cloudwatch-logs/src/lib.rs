@@ -91,6 +91,8 @@ mod budget;
 #[cfg(feature = "client")]
 mod builder;
 #[cfg(feature = "client")]
+mod chunk;
+#[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "client")]
 mod clock;

@@ -7,6 +7,8 @@
 //!   "message": "payment failed",
 //!   "service": "orders-api",
 //!   "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+//!   "span_id": "00f067aa0ba902b7",
+//!   "xray_trace_id": "1-4bf92f35-77b34da6a3ce929d0e0e4736",
 //!   "target": "demo_api::payments",
 //!   "env": "prod",
 //!   "order_id": 42,
@@ -16,12 +18,19 @@
 //! ```
 //!
 //! Key order is fixed: the reserved keys ([`TIMESTAMP`], [`LEVEL`], [`MESSAGE`], [`SERVICE`],
-//! [`TRACE_ID`], [`TARGET`]), then the builder's static fields, then the event's own fields,
+//! [`TRACE_ID`], [`SPAN_ID`], [`XRAY_TRACE_ID`], [`TARGET`]), then the builder's static fields, then the event's own fields,
 //! then [`SPANS`] (root to leaf), then [`TRUNCATED`] when the record had to be shortened.
 //!
 //! **Collisions.** An event field whose name is a reserved key or a static field's name is
 //! kept under `field.<name>` (for example a field `level = "high"` becomes `"field.level":
-//! "high"`). `message` and `trace_id` are not collisions: they fill the reserved keys.
+//! "high"`). `message`, `trace_id` and `span_id` are not collisions: they fill the reserved
+//! keys.
+//!
+//! **Trace context**, first found wins: the event's own `trace_id` field; the nearest span's
+//! `trace_id` field; otherwise none. [`SPAN_ID`] is written when known (the event's own
+//! `span_id` field).
+//! When the trace id is a valid W3C id (32 hex digits, not all zero), [`XRAY_TRACE_ID`]
+//! carries the same id in X-Ray's form.
 //!
 //! **Errors.** A field recorded as `&dyn Error` becomes `{"message": .., "sources": [..]}`,
 //! the `source()` chain outermost first.
@@ -40,8 +49,23 @@ pub const LEVEL: &str = "level";
 pub const MESSAGE: &str = "message";
 /// The service name given to the builder.
 pub const SERVICE: &str = "service";
-/// The event's own `trace_id` field, else the nearest span's.
+/// The trace id: see "Trace context" above.
 pub const TRACE_ID: &str = "trace_id";
+/// The span id (16 hex digits in W3C Trace Context), when known.
+pub const SPAN_ID: &str = "span_id";
+/// The trace id in X-Ray's form `1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy` (the first 8 hex digits
+/// of a W3C trace id, then the other 24), present when the trace id is a valid W3C id.
+///
+/// The key is the one AWS's own structured logger for Lambda (Powertools) writes and
+/// documents for finding a record's X-Ray trace,
+/// <https://docs.aws.amazon.com/powertools/python/latest/core/logger/#standard-structured-keys>
+/// (`xray_trace_id`); the value is in the "X-Ray trace ID format" of
+/// <https://docs.aws.amazon.com/xray/latest/devguide/xray-services-elb.html> (version `1`,
+/// 8 hex digits, 24 hex digits): a W3C trace id split after its 8th digit, as X-Ray's
+/// OpenTelemetry support converts it.
+/// `trace_id` keeps the W3C form, which Application Signals' trace-to-log correlation uses
+/// (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Application-Signals-TraceLogCorrelation.html>).
+pub const XRAY_TRACE_ID: &str = "xray_trace_id";
 /// The event's target (by default its module path).
 pub const TARGET: &str = "target";
 /// The spans the event happened in, root to leaf.
@@ -56,9 +80,56 @@ pub const ERROR_MESSAGE: &str = "message";
 pub const ERROR_SOURCES: &str = "sources";
 
 /// The keys the layer writes itself; event fields never overwrite them.
-pub const RESERVED_KEYS: [&str; 8] = [
-    TIMESTAMP, LEVEL, MESSAGE, SERVICE, TRACE_ID, TARGET, SPANS, TRUNCATED,
+pub const RESERVED_KEYS: [&str; 10] = [
+    TIMESTAMP,
+    LEVEL,
+    MESSAGE,
+    SERVICE,
+    TRACE_ID,
+    SPAN_ID,
+    XRAY_TRACE_ID,
+    TARGET,
+    SPANS,
+    TRUNCATED,
 ];
+
+/// The X-Ray form of a W3C trace id (`1-` + first 8 hex digits + `-` + the other 24, lower
+/// case), or `None` when `trace_id` is not 32 hex digits or is all zero (invalid in W3C
+/// Trace Context).
+///
+/// ```
+/// use tracing_cloudwatch_logs::record::xray_trace_id;
+///
+/// assert_eq!(
+///     xray_trace_id("4bf92f3577b34da6a3ce929d0e0e4736").as_deref(),
+///     Some("1-4bf92f35-77b34da6a3ce929d0e0e4736")
+/// );
+/// assert_eq!(xray_trace_id("req-42"), None);
+/// ```
+pub fn xray_trace_id(trace_id: &str) -> Option<String> {
+    let mut out = String::with_capacity(XRAY_TRACE_ID_LEN);
+    write_xray_trace_id(&mut out, trace_id).then_some(out)
+}
+
+/// Length of an X-Ray trace id: `1-` + 8 + `-` + 24.
+const XRAY_TRACE_ID_LEN: usize = 35;
+
+/// Appends the X-Ray form of `trace_id` to `out` if it is a valid W3C trace id; returns
+/// whether it did. Allocates nothing beyond `out`'s growth (the layer's hot path uses it).
+pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
+    let bytes = trace_id.as_bytes();
+    if bytes.len() != 32
+        || !bytes.iter().all(u8::is_ascii_hexdigit)
+        || bytes.iter().all(|&b| b == b'0')
+    {
+        return false;
+    }
+    out.push_str("1-");
+    out.extend(bytes[..8].iter().map(|b| b.to_ascii_lowercase() as char));
+    out.push('-');
+    out.extend(bytes[8..].iter().map(|b| b.to_ascii_lowercase() as char));
+    true
+}
 
 /// One record as the layer writes it, for code that reads the logs back.
 ///
@@ -89,6 +160,12 @@ pub struct LogRecord {
     /// See [`TRACE_ID`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// See [`SPAN_ID`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_id: Option<String>,
+    /// See [`XRAY_TRACE_ID`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xray_trace_id: Option<String>,
     /// See [`TARGET`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -111,4 +188,41 @@ pub struct SpanRecord {
     /// The span's fields.
     #[serde(flatten)]
     pub fields: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_valid_w3c_trace_ids_get_an_xray_form() {
+        assert_eq!(
+            xray_trace_id("4BF92F3577B34DA6A3CE929D0E0E4736").as_deref(),
+            Some("1-4bf92f35-77b34da6a3ce929d0e0e4736")
+        );
+        for invalid in [
+            "00000000000000000000000000000000",
+            "4bf92f3577b34da6a3ce929d0e0e473",
+            "4bf92f3577b34da6a3ce929d0e0e4736a",
+            "4bf92f3577b34da6a3ce929d0e0e473g",
+            "1-4bf92f35-77b34da6a3ce929d0e0e4736",
+            "",
+        ] {
+            assert_eq!(xray_trace_id(invalid), None, "{invalid}");
+        }
+    }
+
+    #[test]
+    fn the_reader_reads_the_trace_context_keys() {
+        let line = r#"{"timestamp":"2026-11-24T13:49:06.123Z","level":"INFO",
+            "trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7",
+            "xray_trace_id":"1-4bf92f35-77b34da6a3ce929d0e0e4736"}"#;
+        let record: LogRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(record.span_id.as_deref(), Some("00f067aa0ba902b7"));
+        assert_eq!(
+            record.xray_trace_id.as_deref(),
+            Some("1-4bf92f35-77b34da6a3ce929d0e0e4736")
+        );
+        assert!(record.fields.is_empty(), "{:?}", record.fields);
+    }
 }

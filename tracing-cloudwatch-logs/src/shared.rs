@@ -1,16 +1,45 @@
-//! What the layer, the worker and the guard share: the byte budget, the counters, the
-//! worker's wake-up and the rate-limited diagnostics. A leaf, so that each of them can hold it
-//! without importing the others.
+//! What the layer, the worker and the guard share: the byte budget, the lanes records wait
+//! in, the counters, the worker's wake-up and the rate-limited diagnostics. A leaf, so that
+//! each of them can hold it without importing the others.
 
-use crate::budget::Budget;
+use crate::budget::{Backpressure, Budget};
+use crate::chunk::Lanes;
 use crate::diagnostic::Diagnostics;
 use crate::metrics::Metrics;
+
+/// The share of `buffer_bytes` kept for the copies that requests being sent make of their
+/// batch (the SDK takes owned events and serialises them into a body): one part in
+/// `REQUEST_SHARE_DIVISOR`. Events held by the layer get the rest, so the two together stay
+/// within the bound.
+pub(crate) const REQUEST_SHARE_DIVISOR: usize = 4;
 
 /// State shared by the layer, the worker and the guard.
 #[derive(Debug)]
 pub(crate) struct Shared {
+    /// Bytes of events held (in lanes, batches, in flight, awaiting retry).
     pub(crate) budget: Budget,
+    /// KiB available to the copies of requests being sent, see [`REQUEST_SHARE_DIVISOR`].
+    pub(crate) request_room: tokio::sync::Semaphore,
+    /// The permits `request_room` started with.
+    pub(crate) request_room_kib: u32,
+    pub(crate) lanes: Lanes,
     pub(crate) metrics: Metrics,
     pub(crate) wake: tokio::sync::Notify,
     pub(crate) diagnostics: Diagnostics,
+}
+
+impl Shared {
+    pub(crate) fn new(buffer_bytes: usize, backpressure: Backpressure) -> Self {
+        let requests = buffer_bytes / REQUEST_SHARE_DIVISOR;
+        let request_room_kib = u32::try_from(requests / 1024).unwrap_or(u32::MAX).max(1);
+        Shared {
+            budget: Budget::new(buffer_bytes - requests, backpressure),
+            request_room: tokio::sync::Semaphore::new(request_room_kib as usize),
+            request_room_kib,
+            lanes: Lanes::new(),
+            metrics: Metrics::default(),
+            wake: tokio::sync::Notify::new(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
 }

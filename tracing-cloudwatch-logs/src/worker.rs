@@ -1,5 +1,7 @@
-//! The background worker: a dedicated thread with its own small Tokio runtime that drains
-//! the queue into batches and keeps up to `max_in_flight` deliveries going.
+//! The background worker: a dedicated thread that drains the lanes into batches and keeps up
+//! to `max_in_flight` deliveries going on its own small Tokio runtime, whose
+//! [`DELIVERY_THREADS`] threads serialise and send requests in parallel (never on the
+//! application's runtime).
 //!
 //! Its own thread and runtime make it work whether or not the application uses Tokio, and
 //! keep it alive while the application's runtime shuts down. Every thread it runs on has
@@ -16,19 +18,20 @@ use tokio::task::{Id, JoinSet};
 use tracing::Dispatch;
 
 use crate::batch::{Batch, BatchBuilder, Refused};
+use crate::chunk::Chunk;
 use crate::client::LogsClient;
 use crate::clock::now_millis;
 use crate::config::Config;
 use crate::delivery::{self, Delivery, Destination, DropReason};
 use crate::encode::{RecordHead, RecordPrefix, synthetic_record};
-use crate::event::LogEvent;
+use crate::event::{HELD_OVERHEAD_BYTES, LogEvent, held_bytes};
 use crate::metrics::{Dropped, Metrics};
 use crate::shared::Shared;
 
-/// What the layer and the guard send to the worker, in one queue so order is kept: a flush
-/// covers every event queued before it.
+/// What the guard sends to the worker. Events travel through the lanes; before it applies a
+/// message the worker takes everything from the lanes, so a flush covers every event
+/// emitted before it.
 pub(crate) enum Message {
-    Event(LogEvent),
     Flush(Completion),
     Shutdown { deadline: Instant, done: Completion },
 }
@@ -52,6 +55,15 @@ impl Completion {
 /// their event yet (a few instructions apart, unless the thread was descheduled).
 const STRAGGLER_WAIT: Duration = Duration::from_secs(1);
 
+/// Threads of the worker's runtime that run deliveries (request serialisation, signing,
+/// HTTP), while the worker's own thread batches.
+const DELIVERY_THREADS: usize = 2;
+
+/// Emptied chunks kept for the lanes to reuse; a larger one is freed rather than kept, so
+/// the spares stay a small, fixed amount of memory.
+const MAX_SPARES: usize = 4;
+const MAX_SPARE_BYTES: usize = 1024 * 1024;
+
 pub(crate) fn spawn(
     config: Config,
     client: Arc<dyn LogsClient>,
@@ -63,9 +75,11 @@ pub(crate) fn spawn(
         .name("tracing-cloudwatch-logs".into())
         .spawn(move || {
             let _no_tracing = tracing::dispatcher::set_default(&Dispatch::none());
-            let runtime = tokio::runtime::Builder::new_current_thread()
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(DELIVERY_THREADS)
+                .thread_name("tracing-cloudwatch-logs-delivery")
                 .enable_all()
-                // The SDK may resolve names on the blocking pool: silence those threads too.
+                // Deliveries and the SDK's blocking pool: silence those threads too.
                 .on_thread_start(|| {
                     std::mem::forget(tracing::dispatcher::set_default(&Dispatch::none()));
                 })
@@ -95,6 +109,7 @@ struct Worker {
     inbox: Receiver<Message>,
     destination: Arc<Destination>,
     builder: BatchBuilder,
+    spares: Vec<Chunk>,
     /// Bytes of events received from the queue and not yet released.
     held_bytes: usize,
     ready: VecDeque<(u64, Batch)>,
@@ -134,6 +149,7 @@ impl Worker {
             inbox,
             destination,
             builder: BatchBuilder::default(),
+            spares: Vec::new(),
             held_bytes: 0,
             ready: VecDeque::new(),
             in_flight: JoinSet::new(),
@@ -184,6 +200,7 @@ impl Worker {
     /// Moves everything queued into batches.
     async fn drain(&mut self) {
         loop {
+            self.collect();
             match self.inbox.try_recv() {
                 Ok(message) => {
                     if let Some((deadline, done)) = self.take(message) {
@@ -204,7 +221,6 @@ impl Worker {
     /// Applies an event or a flush; hands a shutdown request back to the caller.
     fn take(&mut self, message: Message) -> Option<(Instant, Completion)> {
         match message {
-            Message::Event(event) => self.receive(event),
             Message::Flush(done) => {
                 self.seal();
                 self.flush_waiters.push((self.next_seq, done));
@@ -226,6 +242,7 @@ impl Worker {
         let give_up = Instant::now() + STRAGGLER_WAIT;
         while self.shared.budget.used() > self.held_bytes && Instant::now() < give_up {
             tokio::time::sleep(Duration::from_millis(1)).await;
+            self.collect();
             while let Ok(message) = self.inbox.try_recv() {
                 if let Some((_, done)) = self.take(message)
                     && let Some((_, waiters)) = &mut self.shutdown
@@ -236,16 +253,35 @@ impl Worker {
         }
     }
 
-    /// Takes an application event off the queue. Counting it here rather than on the
+    /// Takes every record the application threads left in the lanes.
+    fn collect(&mut self) {
+        let mut taken = Vec::new();
+        let shared = Arc::clone(&self.shared);
+        shared.lanes.take_all(&mut self.spares, &mut taken);
+        for mut chunk in taken {
+            for (timestamp, record) in chunk.records() {
+                self.receive(LogEvent {
+                    timestamp,
+                    message: record.to_owned(),
+                });
+            }
+            chunk.clear();
+            if self.spares.len() < MAX_SPARES && chunk.capacity_bytes() <= MAX_SPARE_BYTES {
+                self.spares.push(chunk);
+            }
+        }
+    }
+
+    /// Takes an application event from a lane. Counting it here rather than on the
     /// application thread keeps one shared counter off the hot path.
     fn receive(&mut self, event: LogEvent) {
-        self.held_bytes += event.request_bytes();
+        self.held_bytes += held_bytes(event.message.len());
         Metrics::add(&self.shared.metrics.accepted, 1);
         self.add(event, false);
     }
 
     fn add(&mut self, event: LogEvent, synthetic: bool) {
-        let bytes = event.request_bytes();
+        let bytes = held_bytes(event.message.len());
         match self.builder.push(event, synthetic, now_millis()) {
             Ok(Some(batch)) => self.enqueue(batch),
             Ok(None) => {}
@@ -281,7 +317,7 @@ impl Worker {
             let meta = InFlight {
                 seq,
                 app_events: batch.len() - batch.synthetic,
-                bytes: batch.bytes,
+                bytes: held(&batch),
             };
             let task = delivery::deliver(Arc::clone(&self.destination), batch);
             let handle = self.in_flight.spawn(task);
@@ -396,7 +432,7 @@ impl Worker {
             timestamp: timestamp_ms,
             message,
         };
-        let bytes = event.request_bytes();
+        let bytes = held_bytes(event.message.len());
         self.shared.budget.force_reserve(bytes);
         self.held_bytes += bytes;
         self.add(event, true);
@@ -426,7 +462,7 @@ impl Worker {
         }
         self.seal();
         for (_, batch) in std::mem::take(&mut self.ready) {
-            self.release(batch.bytes);
+            self.release(held(&batch));
             Metrics::add(
                 &self.shared.metrics.dropped_shutdown,
                 batch.len() - batch.synthetic,
@@ -435,4 +471,9 @@ impl Worker {
         self.in_flight = JoinSet::new();
         self.finish();
     }
+}
+
+/// What a batch counts against the memory bound (see [`held_bytes`]).
+fn held(batch: &Batch) -> usize {
+    batch.bytes + batch.len() * HELD_OVERHEAD_BYTES
 }

@@ -318,12 +318,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             if let Some(p) = prev.as_ref().filter(|p| p.recent_batches.contains(&token)) {
                 // Applied by an earlier delivery; only an unconfirmed alert is left to do.
                 if let Some(pending) = p.pending_alert.as_ref().filter(|a| a.token == token) {
-                    alerts.push(Alert::new(
-                        p,
-                        pending.event_type,
-                        &token,
-                        &self.settings,
-                    ));
+                    alerts.push(Alert::new(p, pending.event_type, &token, &self.settings));
                 }
                 return Ok(());
             }

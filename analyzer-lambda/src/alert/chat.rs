@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::Alert;
 use super::document::AlertDocument;
@@ -188,80 +189,80 @@ impl ChatNotification {
     }
 }
 
+/// The documented event schema: required `version` = `1.0` and `source` = `custom`;
+/// optional `id`; `content` with `textType` (`client-markdown`), `title`, `description`
+/// (strings), `nextSteps`, `keywords` (arrays of strings); `metadata` with `threadId`,
+/// `summary`, `eventType` (strings), `relatedResources` (array of strings),
+/// `additionalContext` (object of strings). No other keys.
+/// <https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html>
+pub fn check(n: &Value) -> Result<(), String> {
+    let only = |v: &Value, keys: &[&str]| -> Result<(), String> {
+        let object = v.as_object().ok_or(format!("{v} is not an object"))?;
+        match object.keys().find(|k| !keys.contains(&k.as_str())) {
+            Some(k) => Err(format!("undocumented key {k}")),
+            None => Ok(()),
+        }
+    };
+    let strings = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
+    only(n, &["version", "source", "id", "content", "metadata"])?;
+    if n["version"] != "1.0" || n["source"] != "custom" {
+        return Err("version must be 1.0 and source custom".into());
+    }
+    if !n.get("id").is_none_or(Value::is_string) {
+        return Err("id is not a string".into());
+    }
+    let c = &n["content"];
+    only(
+        c,
+        &["textType", "title", "description", "nextSteps", "keywords"],
+    )?;
+    if c["textType"] != "client-markdown" {
+        return Err("textType must be client-markdown".into());
+    }
+    if !c["description"].is_string() || !c.get("title").is_none_or(Value::is_string) {
+        return Err("title/description are not strings".into());
+    }
+    if !c.get("nextSteps").is_none_or(strings) || !c.get("keywords").is_none_or(strings) {
+        return Err("nextSteps/keywords are not arrays of strings".into());
+    }
+    let m = &n["metadata"];
+    only(
+        m,
+        &[
+            "threadId",
+            "summary",
+            "eventType",
+            "relatedResources",
+            "additionalContext",
+        ],
+    )?;
+    for key in ["threadId", "summary", "eventType"] {
+        if !m.get(key).is_none_or(Value::is_string) {
+            return Err(format!("{key} is not a string"));
+        }
+    }
+    if !m.get("relatedResources").is_none_or(strings) {
+        return Err("relatedResources is not an array of strings".into());
+    }
+    if !m.get("additionalContext").is_none_or(|v| {
+        v.as_object()
+            .is_some_and(|o| o.values().all(Value::is_string))
+    }) {
+        return Err("additionalContext is not a map of strings".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::alert::document::tests::alert;
     use serde_json::Value;
 
-    /// The documented event schema: required `version` = `1.0` and `source` = `custom`;
-    /// optional `id`; `content` with `textType` (`client-markdown`), `title`, `description`
-    /// (strings), `nextSteps`, `keywords` (arrays of strings); `metadata` with `threadId`,
-    /// `summary`, `eventType` (strings), `relatedResources` (array of strings),
-    /// `additionalContext` (object of strings). No other keys.
-    /// <https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html>
-    fn check_custom_notification(n: &Value) -> Result<(), String> {
-        let only = |v: &Value, keys: &[&str]| -> Result<(), String> {
-            let object = v.as_object().ok_or(format!("{v} is not an object"))?;
-            match object.keys().find(|k| !keys.contains(&k.as_str())) {
-                Some(k) => Err(format!("undocumented key {k}")),
-                None => Ok(()),
-            }
-        };
-        let strings = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
-        only(n, &["version", "source", "id", "content", "metadata"])?;
-        if n["version"] != "1.0" || n["source"] != "custom" {
-            return Err("version must be 1.0 and source custom".into());
-        }
-        if !n.get("id").is_none_or(Value::is_string) {
-            return Err("id is not a string".into());
-        }
-        let c = &n["content"];
-        only(
-            c,
-            &["textType", "title", "description", "nextSteps", "keywords"],
-        )?;
-        if c["textType"] != "client-markdown" {
-            return Err("textType must be client-markdown".into());
-        }
-        if !c["description"].is_string() || !c.get("title").is_none_or(Value::is_string) {
-            return Err("title/description are not strings".into());
-        }
-        if !c.get("nextSteps").is_none_or(strings) || !c.get("keywords").is_none_or(strings) {
-            return Err("nextSteps/keywords are not arrays of strings".into());
-        }
-        let m = &n["metadata"];
-        only(
-            m,
-            &[
-                "threadId",
-                "summary",
-                "eventType",
-                "relatedResources",
-                "additionalContext",
-            ],
-        )?;
-        for key in ["threadId", "summary", "eventType"] {
-            if !m.get(key).is_none_or(Value::is_string) {
-                return Err(format!("{key} is not a string"));
-            }
-        }
-        if !m.get("relatedResources").is_none_or(strings) {
-            return Err("relatedResources is not an array of strings".into());
-        }
-        if !m
-            .get("additionalContext")
-            .is_none_or(|v| v.as_object().is_some_and(|o| o.values().all(Value::is_string)))
-        {
-            return Err("additionalContext is not a map of strings".into());
-        }
-        Ok(())
-    }
-
     #[test]
     fn follows_the_documented_schema() {
         let n: Value = serde_json::from_str(&ChatNotification::new(&alert()).to_json()).unwrap();
-        check_custom_notification(&n).unwrap();
+        check(&n).unwrap();
         assert_eq!(
             n["content"]["title"],
             ":rotating_light: [CRITICAL] orders-api: payment <num> failed (escalated)"

@@ -35,6 +35,7 @@
 //! without a new `schema`.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::Alert;
 use super::message::{MAX_SAMPLE_BYTES, console_url, subject};
@@ -126,6 +127,57 @@ impl AlertDocument {
     }
 }
 
+/// The documented fields and their JSON types (the schema this module's docs show).
+pub fn check(doc: &Value) -> Result<(), String> {
+    let object = doc.as_object().ok_or("not an object")?;
+    let strings = [
+        "schema",
+        "id",
+        "title",
+        "event_type",
+        "severity",
+        "service",
+        "pattern",
+        "sample_message",
+        "first_seen",
+        "last_seen",
+        "fingerprint",
+        "log_group",
+        "log_stream",
+        "region",
+        "logs_url",
+    ];
+    for key in strings {
+        if !object.get(key).is_some_and(Value::is_string) {
+            return Err(format!("{key} is not a string"));
+        }
+    }
+    for key in ["count", "total_count", "first_seen_ms", "last_seen_ms"] {
+        if !object.get(key).is_some_and(Value::is_i64) {
+            return Err(format!("{key} is not an integer"));
+        }
+    }
+    if !object
+        .get("error_type")
+        .is_some_and(|v| v.is_null() || v.is_string())
+    {
+        return Err("error_type is neither null nor a string".into());
+    }
+    for trace in object
+        .get("traces")
+        .and_then(Value::as_array)
+        .ok_or("traces is not an array")?
+    {
+        let ok = trace["trace_id"].is_string()
+            && (trace["command"].is_string() || trace["command"].is_null())
+            && trace["insights_url"].is_string();
+        if !ok {
+            return Err(format!("bad trace {trace}"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -155,61 +207,10 @@ pub(crate) mod tests {
         }
     }
 
-    /// The documented fields and their JSON types (the schema this module's docs show).
-    pub(crate) fn check_schema(doc: &Value) -> Result<(), String> {
-        let object = doc.as_object().ok_or("not an object")?;
-        let strings = [
-            "schema",
-            "id",
-            "title",
-            "event_type",
-            "severity",
-            "service",
-            "pattern",
-            "sample_message",
-            "first_seen",
-            "last_seen",
-            "fingerprint",
-            "log_group",
-            "log_stream",
-            "region",
-            "logs_url",
-        ];
-        for key in strings {
-            if !object.get(key).is_some_and(Value::is_string) {
-                return Err(format!("{key} is not a string"));
-            }
-        }
-        for key in ["count", "total_count", "first_seen_ms", "last_seen_ms"] {
-            if !object.get(key).is_some_and(Value::is_i64) {
-                return Err(format!("{key} is not an integer"));
-            }
-        }
-        if !object
-            .get("error_type")
-            .is_some_and(|v| v.is_null() || v.is_string())
-        {
-            return Err("error_type is neither null nor a string".into());
-        }
-        for trace in object
-            .get("traces")
-            .and_then(Value::as_array)
-            .ok_or("traces is not an array")?
-        {
-            let ok = trace["trace_id"].is_string()
-                && (trace["command"].is_string() || trace["command"].is_null())
-                && trace["insights_url"].is_string();
-            if !ok {
-                return Err(format!("bad trace {trace}"));
-            }
-        }
-        Ok(())
-    }
-
     #[test]
     fn document_matches_its_schema_and_values() {
         let doc: Value = serde_json::from_str(&AlertDocument::new(&alert()).to_json()).unwrap();
-        check_schema(&doc).unwrap();
+        check(&doc).unwrap();
         assert_eq!(doc["schema"], SCHEMA);
         assert_eq!(
             doc["id"],

@@ -171,7 +171,8 @@ impl Alerter for SnsAlerter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::document::tests::{alert, check_schema};
+    use crate::alert::document::check;
+    use crate::alert::document::tests::alert;
     use serde_json::Value;
 
     #[test]
@@ -182,7 +183,12 @@ mod tests {
         assert!(m["default"].is_string());
         assert!(m.as_object().unwrap().values().all(Value::is_string));
         assert_eq!(m["default"], m["email"]);
-        assert!(m["default"].as_str().unwrap().contains("Service:     orders-api"));
+        assert!(
+            m["default"]
+                .as_str()
+                .unwrap()
+                .contains("Service:     orders-api")
+        );
         assert_eq!(
             m["sms"],
             "[CRITICAL] orders-api: payment <num> failed (escalated)"
@@ -191,7 +197,7 @@ mod tests {
         assert_eq!(chat["source"], "custom");
         for key in ["sqs", "lambda", "http", "email-json", "firehose"] {
             let doc: Value = serde_json::from_str(m[key].as_str().unwrap()).unwrap();
-            check_schema(&doc).unwrap();
+            check(&doc).unwrap();
         }
         let entry = entry(0, &alert()).unwrap();
         assert_eq!(entry.message_structure(), Some("json"));

@@ -159,7 +159,8 @@ pub mod decode {
                         } else {
                             2
                         };
-                        let hex: String = self.chars.get(self.at..self.at + width)?.iter().collect();
+                        let hex: String =
+                            self.chars.get(self.at..self.at + width)?.iter().collect();
                         units.push(u16::from_str_radix(&hex, 16).ok()?);
                         self.at += width;
                     }
@@ -189,7 +190,10 @@ mod tests {
 
     #[test]
     fn the_link_decodes_back_to_the_query() {
-        let groups = vec!["/demo/orders-api".to_string(), "/aws/lambda/pay#1".to_string()];
+        let groups = vec![
+            "/demo/orders-api".to_string(),
+            "/aws/lambda/pay#1".to_string(),
+        ];
         let query = super::super::trace_query("4bf92f3577b34da6a3ce929d0e0e4736");
         let url = console_url("eu-west-1", &groups, &query, window());
         assert!(url.starts_with(

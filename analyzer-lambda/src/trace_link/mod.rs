@@ -209,7 +209,10 @@ mod tests {
     fn command_has_the_agreed_shape() {
         let groups = trace_groups(
             "/aws/lambda/orders",
-            &["/demo/pay ments".to_string(), "/aws/lambda/orders".to_string()],
+            &[
+                "/demo/pay ments".to_string(),
+                "/aws/lambda/orders".to_string(),
+            ],
         );
         assert_eq!(groups.len(), 2);
         let window = TraceWindow {

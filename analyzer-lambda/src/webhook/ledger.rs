@@ -92,10 +92,7 @@ impl DynamoLedger {
 }
 
 fn key_attr(key: &DeliveryKey) -> HashMap<String, AttributeValue> {
-    HashMap::from([(
-        "incident_id".to_string(),
-        AttributeValue::S(key.item_id()),
-    )])
+    HashMap::from([("incident_id".to_string(), AttributeValue::S(key.item_id()))])
 }
 
 impl DeliveryLedger for DynamoLedger {

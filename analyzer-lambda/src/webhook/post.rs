@@ -33,7 +33,12 @@ impl Poster {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("logpipe-analyzer/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("building the webhook HTTP client failed: {}", e.without_url()))?;
+            .map_err(|e| {
+                format!(
+                    "building the webhook HTTP client failed: {}",
+                    e.without_url()
+                )
+            })?;
         Ok(Poster {
             client,
             request_timeout,

@@ -95,7 +95,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let format = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = time::PrimitiveDateTime::parse(value, format).ok()?.assume_utc();
+    let at = time::PrimitiveDateTime::parse(value, format)
+        .ok()?
+        .assume_utc();
     let now = OffsetDateTime::from(now);
     Some(Duration::try_from(at - now).unwrap_or(Duration::ZERO))
 }
@@ -155,17 +157,17 @@ mod tests {
     #[test]
     fn client_errors_are_final() {
         for code in [400, 403, 404, 410] {
-            assert!(matches!(decide(&status(code), 1, PLENTY), Decision::GiveUp(_)));
+            assert!(matches!(
+                decide(&status(code), 1, PLENTY),
+                Decision::GiveUp(_)
+            ));
         }
     }
 
     #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            parse_retry_after(" 7 ", now),
-            Some(Duration::from_secs(7))
-        );
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
         // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example date).
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),

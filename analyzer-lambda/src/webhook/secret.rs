@@ -110,10 +110,20 @@ mod tests {
             urls.slack.as_ref().unwrap().expose(),
             "https://hooks.slack.com/services/A/B/C"
         );
-        assert_eq!(SecretValue::parse(&SecretValue::render(&urls)).unwrap(), urls);
+        assert_eq!(
+            SecretValue::parse(&SecretValue::render(&urls)).unwrap(),
+            urls
+        );
         assert_eq!(SecretValue::parse("{}").unwrap(), WebhookUrls::default());
         let err = SecretValue::parse(r#"{"slack": "http://evil.example/SECRETPATH"}"#).unwrap_err();
-        assert!(err.contains("https://") && !err.contains("SECRETPATH"), "{err}");
-        assert!(!SecretValue::parse("SECRETPATH").unwrap_err().contains("SECRETPATH"));
+        assert!(
+            err.contains("https://") && !err.contains("SECRETPATH"),
+            "{err}"
+        );
+        assert!(
+            !SecretValue::parse("SECRETPATH")
+                .unwrap_err()
+                .contains("SECRETPATH")
+        );
     }
 }

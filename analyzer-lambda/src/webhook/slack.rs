@@ -109,7 +109,10 @@ pub fn message(alert: &Alert) -> Value {
     ];
     let links = alert.trace_links();
     if !links.is_empty() {
-        let ids: Vec<String> = links.iter().map(|l| format!("`{}`", escape(&l.trace_id))).collect();
+        let ids: Vec<String> = links
+            .iter()
+            .map(|l| format!("`{}`", escape(&l.trace_id)))
+            .collect();
         blocks.push(section(&format!("*Trace ids*\n{}", ids.join(", "))));
     }
     for link in &links {
@@ -123,7 +126,10 @@ pub fn message(alert: &Alert) -> Value {
         }
         blocks.push(section(&text));
     }
-    blocks.push(section(&format!("<{}|Open the log stream>", console_url(alert))));
+    blocks.push(section(&format!(
+        "<{}|Open the log stream>",
+        console_url(alert)
+    )));
     blocks.push(json!({
         "type": "context",
         "elements": [mrkdwn(&format!("fingerprint `{}` · logpipe", alert.fingerprint), MAX_SECTION_CHARS)],
@@ -144,74 +150,77 @@ pub fn message(alert: &Alert) -> Value {
     })
 }
 
+/// Checks a message against the documented shape and limits (module docs).
+pub fn check(m: &Value) -> Result<(), String> {
+    let text_len = |v: &Value| v["text"].as_str().map_or(usize::MAX, |t| t.chars().count());
+    if !m["text"].is_string() {
+        return Err("no fallback text".into());
+    }
+    let top = m["blocks"].as_array().ok_or("no blocks")?;
+    let attachments = m["attachments"].as_array().ok_or("no attachments")?;
+    let mut all: Vec<&Value> = top.iter().collect();
+    for a in attachments {
+        let color = a["color"].as_str().ok_or("attachment without colour")?;
+        if !(color.len() == 7 && color.starts_with('#')) {
+            return Err(format!("colour {color}"));
+        }
+        all.extend(a["blocks"].as_array().ok_or("attachment without blocks")?);
+    }
+    if all.len() > MAX_BLOCKS {
+        return Err("too many blocks".into());
+    }
+    for block in all {
+        match block["type"].as_str() {
+            Some("header") => {
+                if block["text"]["type"] != "plain_text"
+                    || text_len(&block["text"]) > MAX_HEADER_CHARS
+                {
+                    return Err(format!("bad header {block}"));
+                }
+            }
+            Some("section") => {
+                if let Some(text) = block.get("text")
+                    && (text["type"] != "mrkdwn" || text_len(text) > MAX_SECTION_CHARS)
+                {
+                    return Err(format!("bad section text {block}"));
+                }
+                if let Some(fields) = block.get("fields") {
+                    let fields = fields.as_array().ok_or("fields not an array")?;
+                    if fields.len() > MAX_FIELDS
+                        || fields.iter().any(|f| text_len(f) > MAX_FIELD_CHARS)
+                    {
+                        return Err("bad fields".into());
+                    }
+                }
+                if block.get("text").is_none() && block.get("fields").is_none() {
+                    return Err("section without text or fields".into());
+                }
+            }
+            Some("context") => {
+                let elements = block["elements"].as_array().ok_or("context elements")?;
+                if elements.is_empty() || elements.len() > 10 {
+                    return Err("bad context".into());
+                }
+            }
+            other => return Err(format!("unexpected block type {other:?}")),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::alert::document::tests::alert;
-
-    /// Checks a message against the documented shape and limits (module docs).
-    pub(crate) fn check_message(m: &Value) -> Result<(), String> {
-        let text_len = |v: &Value| v["text"].as_str().map_or(usize::MAX, |t| t.chars().count());
-        if !m["text"].is_string() {
-            return Err("no fallback text".into());
-        }
-        let top = m["blocks"].as_array().ok_or("no blocks")?;
-        let attachments = m["attachments"].as_array().ok_or("no attachments")?;
-        let mut all: Vec<&Value> = top.iter().collect();
-        for a in attachments {
-            let color = a["color"].as_str().ok_or("attachment without colour")?;
-            if !(color.len() == 7 && color.starts_with('#')) {
-                return Err(format!("colour {color}"));
-            }
-            all.extend(a["blocks"].as_array().ok_or("attachment without blocks")?);
-        }
-        if all.len() > MAX_BLOCKS {
-            return Err("too many blocks".into());
-        }
-        for block in all {
-            match block["type"].as_str() {
-                Some("header") => {
-                    if block["text"]["type"] != "plain_text"
-                        || text_len(&block["text"]) > MAX_HEADER_CHARS
-                    {
-                        return Err(format!("bad header {block}"));
-                    }
-                }
-                Some("section") => {
-                    if let Some(text) = block.get("text")
-                        && (text["type"] != "mrkdwn" || text_len(text) > MAX_SECTION_CHARS)
-                    {
-                        return Err(format!("bad section text {block}"));
-                    }
-                    if let Some(fields) = block.get("fields") {
-                        let fields = fields.as_array().ok_or("fields not an array")?;
-                        if fields.len() > MAX_FIELDS
-                            || fields.iter().any(|f| text_len(f) > MAX_FIELD_CHARS)
-                        {
-                            return Err("bad fields".into());
-                        }
-                    }
-                    if block.get("text").is_none() && block.get("fields").is_none() {
-                        return Err("section without text or fields".into());
-                    }
-                }
-                Some("context") => {
-                    let elements = block["elements"].as_array().ok_or("context elements")?;
-                    if elements.is_empty() || elements.len() > 10 {
-                        return Err("bad context".into());
-                    }
-                }
-                other => return Err(format!("unexpected block type {other:?}")),
-            }
-        }
-        Ok(())
-    }
 
     #[test]
     fn message_has_the_documented_shape_and_content() {
         let m = message(&alert());
-        check_message(&m).unwrap();
-        assert_eq!(m["blocks"][0]["text"]["text"], ":rotating_light: CRITICAL · orders-api");
+        check(&m).unwrap();
+        assert_eq!(
+            m["blocks"][0]["text"]["text"],
+            ":rotating_light: CRITICAL · orders-api"
+        );
         assert_eq!(m["attachments"][0]["color"], "#D32F2F");
         // `<num>` is escaped in mrkdwn.
         assert_eq!(
@@ -239,6 +248,6 @@ pub(crate) mod tests {
         a.trace_ids = (0..10).map(|i| format!("{i:032x}")).collect();
         a.sample_message = "<&>".repeat(5000);
         a.pattern = "p".repeat(400);
-        check_message(&message(&a)).unwrap();
+        check(&message(&a)).unwrap();
     }
 }

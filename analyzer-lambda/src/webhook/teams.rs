@@ -92,7 +92,11 @@ fn card(alert: &Alert, sample_bytes: usize, traces: usize) -> Value {
             "weight": "Bolder",
             "color": colour(alert.severity),
         }),
-        text(&format!("{} ({})", alert.pattern, alert.event_type.as_str())),
+        text(&format!(
+            "{} ({})",
+            alert.pattern,
+            alert.event_type.as_str()
+        )),
         json!({ "type": "FactSet", "facts": facts }),
         heading("Sample"),
         monospace(truncate(&alert.sample_message, sample_bytes)),
@@ -169,59 +173,59 @@ pub fn message(alert: &Alert) -> Value {
     }
 }
 
+/// Checks a message against the documented shape (module docs): a `message` with one
+/// Adaptive Card attachment, card 1.4, known element and action types.
+pub fn check(m: &Value) -> Result<(), String> {
+    if m["type"] != "message" {
+        return Err("type must be message".into());
+    }
+    let attachments = m["attachments"].as_array().ok_or("no attachments")?;
+    if attachments.len() != 1 || attachments[0]["contentType"] != CARD_CONTENT_TYPE {
+        return Err("one Adaptive Card attachment expected".into());
+    }
+    let card = &attachments[0]["content"];
+    if card["type"] != "AdaptiveCard" || card["version"] != CARD_VERSION {
+        return Err("not an Adaptive Card 1.4".into());
+    }
+    for element in card["body"].as_array().ok_or("no body")? {
+        match element["type"].as_str() {
+            Some("TextBlock") if element["text"].is_string() => {}
+            Some("FactSet") => {
+                let facts = element["facts"].as_array().ok_or("facts")?;
+                if !facts
+                    .iter()
+                    .all(|f| f["title"].is_string() && f["value"].is_string())
+                {
+                    return Err("fact without title/value".into());
+                }
+            }
+            _ => return Err(format!("unexpected element {element}")),
+        }
+    }
+    for action in card["actions"].as_array().ok_or("no actions")? {
+        let url = action["url"].as_str().unwrap_or_default();
+        if action["type"] != "Action.OpenUrl"
+            || !action["title"].is_string()
+            || !url.starts_with("https://")
+        {
+            return Err(format!("bad action {action}"));
+        }
+    }
+    if m.to_string().len() > MAX_MESSAGE_BYTES {
+        return Err("message over 28 KB".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::alert::document::tests::alert;
-
-    /// Checks a message against the documented shape (module docs): a `message` with one
-    /// Adaptive Card attachment, card 1.4, known element and action types.
-    pub(crate) fn check_message(m: &Value) -> Result<(), String> {
-        if m["type"] != "message" {
-            return Err("type must be message".into());
-        }
-        let attachments = m["attachments"].as_array().ok_or("no attachments")?;
-        if attachments.len() != 1 || attachments[0]["contentType"] != CARD_CONTENT_TYPE {
-            return Err("one Adaptive Card attachment expected".into());
-        }
-        let card = &attachments[0]["content"];
-        if card["type"] != "AdaptiveCard" || card["version"] != CARD_VERSION {
-            return Err("not an Adaptive Card 1.4".into());
-        }
-        for element in card["body"].as_array().ok_or("no body")? {
-            match element["type"].as_str() {
-                Some("TextBlock") if element["text"].is_string() => {}
-                Some("FactSet") => {
-                    let facts = element["facts"].as_array().ok_or("facts")?;
-                    if !facts
-                        .iter()
-                        .all(|f| f["title"].is_string() && f["value"].is_string())
-                    {
-                        return Err("fact without title/value".into());
-                    }
-                }
-                _ => return Err(format!("unexpected element {element}")),
-            }
-        }
-        for action in card["actions"].as_array().ok_or("no actions")? {
-            let url = action["url"].as_str().unwrap_or_default();
-            if action["type"] != "Action.OpenUrl"
-                || !action["title"].is_string()
-                || !url.starts_with("https://")
-            {
-                return Err(format!("bad action {action}"));
-            }
-        }
-        if m.to_string().len() > MAX_MESSAGE_BYTES {
-            return Err("message over 28 KB".into());
-        }
-        Ok(())
-    }
 
     #[test]
     fn message_has_the_documented_shape_and_content() {
         let m = message(&alert());
-        check_message(&m).unwrap();
+        check(&m).unwrap();
         let card = &m["attachments"][0]["content"];
         assert_eq!(card["body"][0]["text"], "🚨 CRITICAL · orders-api");
         assert_eq!(card["body"][0]["color"], "Attention");
@@ -241,6 +245,6 @@ pub(crate) mod tests {
         a.trace_ids = (1..=10).map(|i| format!("{i:032x}")).collect();
         a.sample_message = "x".repeat(100_000);
         a.log_group = "/g".repeat(200);
-        check_message(&message(&a)).unwrap();
+        check(&message(&a)).unwrap();
     }
 }

@@ -115,7 +115,10 @@ mod tests {
     fn never_shows_the_secret_part() {
         let url = WebhookUrl::parse("Slack", SLACK).unwrap();
         for shown in [format!("{url}"), format!("{url:?}"), url.redacted()] {
-            assert!(!shown.contains("secret") && !shown.contains("T000"), "{shown}");
+            assert!(
+                !shown.contains("secret") && !shown.contains("T000"),
+                "{shown}"
+            );
             assert!(shown.contains("hooks.slack.com"));
         }
     }

@@ -1,7 +1,7 @@
 //! The record of webhook posts that makes them happen at most once per alert and target,
 //! even when the invocation is retried or runs twice at once.
 //!
-//! Before posting, a delivery is *claimed* with a conditional write (`PutItem` with
+//! Before posting, a delivery is *claimed* with a conditional write (`UpdateItem` with
 //! `attribute_not_exists`): only the writer that creates the item posts. After the post
 //! the item records how it went. A crash between claim and post leaves the claim: that post
 //! is skipped rather than risk a second one (the alert still reached SNS).
@@ -97,23 +97,34 @@ fn key_attr(key: &DeliveryKey) -> HashMap<String, AttributeValue> {
 
 impl DeliveryLedger for DynamoLedger {
     async fn claim(&self, key: &DeliveryKey, now_ms: i64) -> Result<Claim, StoreError> {
-        let mut item = key_attr(key);
         let s = |v: &str| AttributeValue::S(v.to_string());
-        item.insert("item_type".into(), s(ITEM_TYPE_DELIVERY));
-        item.insert("target".into(), s(key.target.as_str()));
-        item.insert("alert_id".into(), s(&key.alert_id));
-        item.insert("fingerprint".into(), s(&key.fingerprint));
-        item.insert("state".into(), s("claimed"));
-        item.insert(
-            "ttl".into(),
-            AttributeValue::N((now_ms / 1000 + LEDGER_TTL_DAYS * 86_400).to_string()),
-        );
+        // UpdateItem creates the item when absent, and the role already has it (no PutItem).
         let result = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_key(Some(key_attr(key)))
+            .update_expression(
+                "SET #type = :type, #target = :target, #alert = :alert, \
+                 #fingerprint = :fingerprint, #state = :state, #ttl = :ttl",
+            )
             .condition_expression("attribute_not_exists(incident_id)")
+            // Names through placeholders: several are DynamoDB reserved words.
+            .expression_attribute_names("#type", "item_type")
+            .expression_attribute_names("#target", "target")
+            .expression_attribute_names("#alert", "alert_id")
+            .expression_attribute_names("#fingerprint", "fingerprint")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":type", s(ITEM_TYPE_DELIVERY))
+            .expression_attribute_values(":target", s(key.target.as_str()))
+            .expression_attribute_values(":alert", s(&key.alert_id))
+            .expression_attribute_values(":fingerprint", s(&key.fingerprint))
+            .expression_attribute_values(":state", s("claimed"))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((now_ms / 1000 + LEDGER_TTL_DAYS * 86_400).to_string()),
+            )
             .send()
             .await;
         match result {
@@ -126,7 +137,7 @@ impl DeliveryLedger for DynamoLedger {
                 Ok(Claim::Taken)
             }
             Err(err) => Err(StoreError {
-                operation: "PutItem",
+                operation: "UpdateItem",
                 transient: is_transient(&err),
                 message: describe(&err),
             }),
@@ -147,8 +158,10 @@ impl DeliveryLedger for DynamoLedger {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_attr(key)))
-            .update_expression("SET #state = :state, attempts = :attempts, reason = :reason")
+            .update_expression("SET #state = :state, #attempts = :attempts, #reason = :reason")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_names("#reason", "reason")
             .expression_attribute_values(":state", AttributeValue::S(state.into()))
             .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()))
             .expression_attribute_values(":reason", AttributeValue::S(reason))

@@ -176,10 +176,13 @@ impl DeliveryLedger for DynamoLedger {
     }
 }
 
+/// How a delivery went: attempts, and the outcome once recorded (`None` while only claimed).
+type Record = (u32, Option<Result<(), String>>);
+
 /// An in-memory ledger for tests and benchmarks.
 #[derive(Debug, Default)]
 pub struct MemoryLedger {
-    records: Mutex<HashMap<DeliveryKey, (u32, Option<Result<(), String>>)>>,
+    records: Mutex<HashMap<DeliveryKey, Record>>,
 }
 
 impl MemoryLedger {

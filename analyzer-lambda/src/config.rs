@@ -16,6 +16,9 @@
 //! | `MAX_DECOMPRESSED_BYTES`   | `8388608`          | cap on a decompressed payload                        |
 //! | `DEADLINE_MARGIN_MS`       | `2000`             | stop this long before the invocation deadline        |
 //! | `AWS_REGION`               | from the SDK chain | region of the console links                          |
+//! | `TRACE_LOG_GROUPS`         | none               | comma-separated groups the alerts' `trace` commands and Logs Insights links search besides the alert's own |
+//! | `ALERT_WEBHOOKS_SECRET`    | none               | ARN or name of the Secrets Manager secret holding the Slack / Teams webhook URLs (see `webhook`) |
+//! | `WEBHOOK_TIMEOUT_MS`       | `5000`             | time limit of one webhook request                    |
 
 use crate::aggregate::AlertPolicy;
 use crate::classify::{DEFAULT_CRITICAL_RATE_PER_MINUTE, Rules, Severity, parse_rule};
@@ -45,6 +48,8 @@ pub struct Settings {
     pub max_decompressed_bytes: usize,
     /// Region for console links.
     pub region: String,
+    /// `TRACE_LOG_GROUPS`: groups a trace is searched in besides the alert's own.
+    pub trace_log_groups: Vec<String>,
 }
 
 impl Default for Settings {
@@ -59,6 +64,7 @@ impl Default for Settings {
             ttl_days: DEFAULT_TTL_DAYS,
             max_decompressed_bytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
             region: "us-east-1".to_string(),
+            trace_log_groups: Vec::new(),
         }
     }
 }
@@ -72,6 +78,10 @@ pub struct Config {
     pub topic_arn: String,
     /// `DEADLINE_MARGIN_MS`.
     pub deadline_margin_ms: u64,
+    /// `ALERT_WEBHOOKS_SECRET`: where the webhook URLs are (never the URLs themselves).
+    pub webhooks_secret: Option<String>,
+    /// `WEBHOOK_TIMEOUT_MS`.
+    pub webhook_timeout_ms: u64,
     /// The rest.
     pub settings: Settings,
 }
@@ -147,6 +157,11 @@ impl Config {
             topic_arn: required("ALERTS_TOPIC_ARN")?,
             deadline_margin_ms: number("DEADLINE_MARGIN_MS", DEFAULT_DEADLINE_MARGIN_MS as i64)?
                 as u64,
+            webhooks_secret: get("ALERT_WEBHOOKS_SECRET").map(|v| v.trim().to_string()),
+            webhook_timeout_ms: number(
+                "WEBHOOK_TIMEOUT_MS",
+                crate::webhook::DEFAULT_REQUEST_TIMEOUT_MS as i64,
+            )? as u64,
             settings: Settings {
                 rules: Rules {
                     warn: rule("SEVERITY_WARN", defaults.rules.warn)?,
@@ -172,6 +187,15 @@ impl Config {
                 region: get("AWS_REGION")
                     .or_else(|| get("AWS_DEFAULT_REGION"))
                     .unwrap_or(defaults.region),
+                trace_log_groups: get("TRACE_LOG_GROUPS")
+                    .map(|v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .filter(|g| !g.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             },
         })
     }
@@ -215,12 +239,19 @@ mod tests {
             ("ALERT_COUNT_THRESHOLDS", "50, 5"),
             ("ALERT_COOLDOWN_SECONDS", "0"),
             ("AWS_REGION", "eu-west-1"),
+            ("TRACE_LOG_GROUPS", " /demo/orders, /demo/payments ,"),
+            ("ALERT_WEBHOOKS_SECRET", "logpipe-alert-webhooks"),
         ]);
         let c = config(&vars).unwrap();
         assert_eq!(c.settings.rules.warn, None);
         assert_eq!(c.settings.policy.count_thresholds, vec![5, 50]);
         assert_eq!(c.settings.policy.cooldown_ms, 0);
         assert_eq!(c.settings.region, "eu-west-1");
+        assert_eq!(
+            c.settings.trace_log_groups,
+            vec!["/demo/orders".to_string(), "/demo/payments".to_string()]
+        );
+        assert_eq!(c.webhooks_secret.as_deref(), Some("logpipe-alert-webhooks"));
     }
 
     #[test]

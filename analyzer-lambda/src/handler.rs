@@ -47,6 +47,10 @@ pub struct Summary {
     pub alerts_suppressed: u64,
     /// Payloads that could not be decoded plus lines that looked like JSON but were not.
     pub parse_failures: u64,
+    /// Alerts posted to chat webhooks (one per alert and webhook).
+    pub webhook_posts: u64,
+    /// Webhook posts given up (the alerts are on SNS all the same).
+    pub webhook_failures: u64,
 }
 
 impl Summary {
@@ -62,6 +66,8 @@ impl Summary {
         self.alerts_sent += other.alerts_sent;
         self.alerts_suppressed += other.alerts_suppressed;
         self.parse_failures += other.parse_failures;
+        self.webhook_posts += other.webhook_posts;
+        self.webhook_failures += other.webhook_failures;
     }
 
     fn log(&self, outcome: &str) {
@@ -78,6 +84,8 @@ impl Summary {
             alerts_sent = self.alerts_sent,
             alerts_suppressed = self.alerts_suppressed,
             parse_failures = self.parse_failures,
+            webhook_posts = self.webhook_posts,
+            webhook_failures = self.webhook_failures,
             "invocation summary"
         );
     }
@@ -171,7 +179,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             tracing::error!("no time left before the invocation deadline");
             return Err(HandlerError::Deadline);
         }
-        let work = self.handle_payload(&payload, now_ms);
+        let work = self.handle_payload_until(&payload, now_ms, deadline);
         let result = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), work)
                 .await
@@ -198,6 +206,16 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         &self,
         payload: &LogsPayload,
         now_ms: i64,
+    ) -> Result<Summary, HandlerError> {
+        self.handle_payload_until(payload, now_ms, None).await
+    }
+
+    /// [`Analyzer::handle_payload`], with the deadline that bounds webhook retries.
+    pub async fn handle_payload_until(
+        &self,
+        payload: &LogsPayload,
+        now_ms: i64,
+        deadline: Option<Instant>,
     ) -> Result<Summary, HandlerError> {
         let mut summary = Summary {
             payloads: 1,
@@ -253,7 +271,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary.incidents_written = new.len() as u64;
         summary.duplicates_skipped += existing.len() as u64;
 
-        self.send(&alerts, &mut summary).await?;
+        self.send(&alerts, &mut summary, deadline).await?;
         Ok(summary)
     }
 
@@ -300,12 +318,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             if let Some(p) = prev.as_ref().filter(|p| p.recent_batches.contains(&token)) {
                 // Applied by an earlier delivery; only an unconfirmed alert is left to do.
                 if let Some(pending) = p.pending_alert.as_ref().filter(|a| a.token == token) {
-                    alerts.push(Alert::new(
-                        p,
-                        pending.event_type,
-                        &token,
-                        &self.settings.region,
-                    ));
+                    alerts.push(Alert::new(p, pending.event_type, &token, &self.settings));
                 }
                 return Ok(());
             }
@@ -331,7 +344,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                             &outcome.next,
                             event_type,
                             &token,
-                            &self.settings.region,
+                            &self.settings,
                         ));
                     }
                     summary.alerts_suppressed += u64::from(outcome.suppressed);
@@ -349,11 +362,21 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         Err(HandlerError::Contention(fingerprint.to_string()))
     }
 
-    async fn send(&self, alerts: &[Alert], summary: &mut Summary) -> Result<(), HandlerError> {
+    async fn send(
+        &self,
+        alerts: &[Alert],
+        summary: &mut Summary,
+        deadline: Option<Instant>,
+    ) -> Result<(), HandlerError> {
         if alerts.is_empty() {
             return Ok(());
         }
         let results = self.alerter.publish(alerts).await;
+        // Chat webhooks after SNS, for every alert decided here (their own record keeps them
+        // from repeating if a failed publish below makes Lambda retry the invocation).
+        let report = self.alerter.notify(alerts, deadline).await;
+        summary.webhook_posts += report.posted;
+        summary.webhook_failures += report.failed;
         let mut failures = Vec::new();
         for (alert, result) in alerts.iter().zip(results) {
             match result {

@@ -56,3 +56,5 @@ pub mod replay;
 pub mod retry;
 pub mod severity;
 pub mod store;
+pub mod trace_link;
+pub mod webhook;

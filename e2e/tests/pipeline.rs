@@ -152,11 +152,11 @@ async fn drain_alerts(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<(String
             ),
             None => (raw.clone(), Value::Null),
         };
-        let fingerprint = text
-            .lines()
-            .find_map(|l| l.strip_prefix("Fingerprint:"))
+        // SQS subscribers receive the structured alert (the `sqs` message of the SNS publish).
+        let alert: Value = serde_json::from_str(&text).expect("the SQS message is the alert JSON");
+        let fingerprint = alert["fingerprint"]
+            .as_str()
             .expect("alert names its fingerprint")
-            .trim()
             .to_owned();
         let attr = |k: &str| {
             attributes[k]["Value"]

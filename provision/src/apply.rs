@@ -59,6 +59,9 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
         Op::CreateRole | Op::UpdateTrustPolicy | Op::PutRolePolicy | Op::DeleteRole { .. } => {
             iam(c, t, op).await
         }
+        Op::PutWebhookSecret { .. } | Op::DeleteWebhookSecret => {
+            crate::webhooks::run(c, n, t.up.map(|(d, _)| d), op).await
+        }
         Op::CreateTable
         | Op::SetOnDemand
         | Op::AddIndex { .. }

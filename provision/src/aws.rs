@@ -19,6 +19,8 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// CloudWatch (dashboards).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Secrets Manager (the alert webhook URLs).
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
 }
 
 impl Clients {
@@ -32,6 +34,7 @@ impl Clients {
             lambda: aws_sdk_lambda::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(config),
         }
     }
 }

@@ -81,6 +81,14 @@ pub struct StackArgs {
         value_delimiter = ','
     )]
     pub alert_https: Vec<String>,
+    /// Slack incoming-webhook URL to post each alert to. Stored in Secrets Manager, never
+    /// shown; https:// only (http:// for 127.0.0.1 / localhost stand-ins).
+    #[arg(long, env = "LOGPIPE_ALERT_SLACK_WEBHOOK", hide_env_values = true)]
+    pub alert_slack_webhook: Option<String>,
+    /// Microsoft Teams Workflows webhook URL to post each alert to (an Adaptive Card). Stored
+    /// in Secrets Manager, never shown; same URL rules as --alert-slack-webhook.
+    #[arg(long, env = "LOGPIPE_ALERT_TEAMS_WEBHOOK", hide_env_values = true)]
+    pub alert_teams_webhook: Option<String>,
     /// Only deliver alerts of these incident severities (LOW, MEDIUM, CRITICAL; repeatable).
     /// Without it every alert is delivered.
     #[arg(

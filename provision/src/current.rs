@@ -45,6 +45,7 @@ pub async fn read(
         topic: topic(c, names).await?,
         function,
         log_groups,
+        webhook_secret: None,
         dashboard: if with_dashboard {
             dashboard(c, names).await?
         } else {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Architecture;
 use crate::names::Names;
+use crate::webhooks::{self, WebhookUrls};
 use crate::{dashboard, pattern, policy};
 
 /// Default `--prefix`.
@@ -80,6 +81,8 @@ pub struct Settings {
     pub dashboard: bool,
     /// Extra environment variables of the analyzer.
     pub extra_env: Vec<(String, String)>,
+    /// Chat webhooks (Slack, Teams) of the alerts.
+    pub webhooks: WebhookUrls,
 }
 
 /// A reason the options cannot describe a valid stack.
@@ -119,6 +122,9 @@ pub enum InvalidSetting {
         /// What is wrong with it.
         problem: logpipe_filter_pattern::PatternError,
     },
+    /// See message (never quotes the URL).
+    #[error("{0}")]
+    Webhook(String),
 }
 
 /// Checks the prefix alone (`down` and `status` need nothing else).
@@ -179,6 +185,10 @@ pub fn validate(names: &Names, settings: &Settings) -> Result<(), InvalidSetting
         pattern: settings.filter_pattern.clone(),
         problem,
     })?;
+    settings
+        .webhooks
+        .validate()
+        .map_err(InvalidSetting::Webhook)?;
     Ok(())
 }
 
@@ -257,6 +267,8 @@ pub struct Desired {
     pub filter_pattern: String,
     /// Dashboard body (`None`: `--no-dashboard`).
     pub dashboard: Option<Value>,
+    /// Chat webhooks to store in the secret (`None`: none given).
+    pub webhooks: Option<WebhookUrls>,
 }
 
 impl Desired {
@@ -270,6 +282,7 @@ impl Desired {
         let mut app_log_groups = settings.log_groups.clone();
         app_log_groups.sort();
         app_log_groups.dedup();
+        let webhook_urls = settings.webhooks.any().then(|| settings.webhooks.clone());
         let function = FunctionSpec {
             runtime: RUNTIME.to_string(),
             handler: HANDLER.to_string(),
@@ -282,6 +295,11 @@ impl Desired {
                 .extra_env
                 .iter()
                 .cloned()
+                .chain(webhooks::function_env(
+                    &names,
+                    webhook_urls.as_ref(),
+                    &app_log_groups,
+                ))
                 .chain([
                     (ENV_TABLE.to_string(), names.table()),
                     (ENV_TOPIC.to_string(), names.topic_arn()),
@@ -293,7 +311,15 @@ impl Desired {
         };
         Desired {
             trust_policy: policy::trust_policy(),
-            role_policy: policy::analyzer_policy(&names),
+            role_policy: {
+                let mut policy = policy::analyzer_policy(&names);
+                if webhook_urls.is_some()
+                    && let Some(statements) = policy["Statement"].as_array_mut()
+                {
+                    statements.push(webhooks::policy_statement(&names));
+                }
+                policy
+            },
             subscriptions: subscribers
                 .into_iter()
                 .map(|s| (s, filter_policy.clone()))
@@ -305,6 +331,7 @@ impl Desired {
                 .then(|| dashboard::body(&names, &app_log_groups)),
             app_log_groups,
             filter_pattern: settings.filter_pattern.clone(),
+            webhooks: webhook_urls,
             names,
         }
     }
@@ -332,6 +359,7 @@ pub(crate) mod tests {
             code_sha256: "c2hhMjU2".into(),
             dashboard: true,
             extra_env: vec![("SEVERITY_WARN".into(), "NONE".into())],
+            webhooks: WebhookUrls::default(),
         }
     }
 

@@ -26,6 +26,7 @@ mod state;
 mod status;
 mod step;
 mod teardown;
+mod webhooks;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -97,8 +98,10 @@ async fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         Command::Plan(args) | Command::Up(args) => {
             let (desired, zip) = desired_state(names.clone(), g, args)?;
-            let current =
+            let mut current =
                 current::read(&clients, &names, &desired.app_log_groups, !g.no_dashboard).await?;
+            current.webhook_secret =
+                webhooks::read(&clients, &names, desired.webhooks.as_ref()).await?;
             let plan = plan::plan_up(&desired, &current);
             if matches!(cli.command, Command::Plan(_)) {
                 print(g, &plan, &plan)?;
@@ -122,7 +125,9 @@ async fn run(cli: Cli) -> Result<u8> {
             .await
         }
         Command::Down => {
-            let current = current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
+            let mut current =
+                current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
+            current.webhook_secret = webhooks::read(&clients, &names, None).await?;
             let plan = teardown::plan_down(&names, &current);
             execute(
                 &clients,
@@ -182,6 +187,10 @@ fn desired_state(
         code_sha256: String::new(),
         dashboard: !g.no_dashboard,
         extra_env: args.analyzer_env.clone(),
+        webhooks: webhooks::WebhookUrls {
+            slack: args.alert_slack_webhook.clone(),
+            teams: args.alert_teams_webhook.clone(),
+        },
     };
     desired::validate(&names, &settings).map_err(|e| Usage(e.to_string()))?;
     let zip = match &args.lambda_zip {

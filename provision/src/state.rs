@@ -163,4 +163,6 @@ pub struct Current {
     pub log_groups: BTreeMap<String, LogGroupState>,
     /// Dashboard.
     pub dashboard: Option<DashboardState>,
+    /// The alert webhooks' secret (read by `up` and `down` only).
+    pub webhook_secret: Option<crate::webhooks::SecretState>,
 }

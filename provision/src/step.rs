@@ -134,6 +134,14 @@ pub enum Op {
     },
     /// DeleteTable.
     DeleteTable,
+    /// CreateSecret (tags) or PutSecretValue of the webhook URLs (the value is not in the
+    /// plan; `apply` takes it from the desired state).
+    PutWebhookSecret {
+        /// Whether the secret is created.
+        create: bool,
+    },
+    /// DeleteSecret of the webhook URLs, without a recovery window.
+    DeleteWebhookSecret,
     /// DeleteRolePolicy for each inline policy, then DeleteRole.
     DeleteRole {
         /// Inline policies to delete first.

@@ -64,6 +64,12 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
             ));
         }
     }
+    // After the function that reads it.
+    if let Some(kept) =
+        crate::webhooks::plan_down(names, current.webhook_secret.as_ref(), &mut steps)
+    {
+        keep(kept);
+    }
     for (group, state) in &current.log_groups {
         if names.is_ours(&state.tags) {
             steps.push(Step::new(

@@ -509,3 +509,126 @@ async fn a_group_full_of_foreign_filters_blocks_up_before_any_change() {
         assert!(stderr.contains("--lambda-zip"), "{stderr}");
     }
 }
+
+/// Issue 14: the webhook URLs go into a secret only the role may read; they are in no plan,
+/// progress line, output or Lambda variable; `down` removes the secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_urls_live_only_in_their_secret() {
+    const TOKEN: &str = "T0SECRET/B0SECRET/WeBhOoKtOkEn";
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = lambda_zip(dir.path(), "#!/bin/sh\nexit 1\n");
+    let slack = format!("http://127.0.0.1:9/slack/{TOKEN}");
+    let teams = format!("https://prod-01.westus.logic.azure.com/workflows/{TOKEN}");
+    let args = |command: &'static str| {
+        vec![
+            command.to_string(),
+            "--no-dashboard".into(),
+            "--log-group".into(),
+            NEW_GROUP.into(),
+            "--lambda-zip".into(),
+            zip.to_str().unwrap().into(),
+            "--alert-slack-webhook".into(),
+            slack.clone(),
+            "--alert-teams-webhook".into(),
+            teams.clone(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = provision(&moto, &refs);
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !shown.contains("SECRET"),
+            "a webhook URL was printed:\n{shown}"
+        );
+        (output, shown)
+    };
+
+    let (plan, shown) = run(args("plan"));
+    assert_eq!(plan.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("logpipe-alert-webhooks"), "{shown}");
+    assert!(shown.contains("Slack http://127.0.0.1:9/…"), "{shown}");
+    let mut json_plan = args("plan");
+    json_plan.insert(1, "--json".into());
+    run(json_plan);
+    let (up, shown) = run(args("up"));
+    assert!(up.status.success(), "{shown}");
+    let (again, shown) = run(args("plan"));
+    assert_eq!(again.status.code(), Some(0), "converged: {shown}");
+
+    let config = moto.sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let value: Value = serde_json::from_str(
+        secrets
+            .get_secret_value()
+            .secret_id("logpipe-alert-webhooks")
+            .send()
+            .await
+            .unwrap()
+            .secret_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(value, json!({ "slack": slack, "teams": teams }));
+    let env = aws_sdk_lambda::Client::new(&config)
+        .get_function_configuration()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .and_then(|e| e.variables)
+        .unwrap_or_default();
+    assert_eq!(env["ALERT_WEBHOOKS_SECRET"], "logpipe-alert-webhooks");
+    assert_eq!(env["TRACE_LOG_GROUPS"], NEW_GROUP);
+    assert!(env.values().all(|v| !v.contains("SECRET")), "{env:?}");
+    let policy = aws_sdk_iam::Client::new(&config)
+        .get_role_policy()
+        .role_name("logpipe-analyzer-role")
+        .policy_name("logpipe-analyzer")
+        .send()
+        .await
+        .unwrap();
+    let document = urlencoding_decode(policy.policy_document());
+    let document: Value = serde_json::from_str(&document).unwrap();
+    let statement = document["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "ReadAlertWebhooks")
+        .expect("a statement for the secret");
+    assert_eq!(statement["Action"], "secretsmanager:GetSecretValue");
+    assert_eq!(
+        statement["Resource"],
+        format!(
+            "arn:aws:secretsmanager:us-east-1:{ACCOUNT_ID}:secret:logpipe-alert-webhooks-??????"
+        )
+    );
+
+    let down = provision(&moto, &["down", "--no-dashboard"]);
+    assert!(down.status.success());
+    let gone = secrets
+        .describe_secret()
+        .secret_id("logpipe-alert-webhooks")
+        .send()
+        .await;
+    assert!(
+        gone.is_err() || gone.unwrap().deleted_date().is_some(),
+        "down removes the secret"
+    );
+}
+
+/// IAM returns policy documents URL-encoded; moto may not.
+fn urlencoding_decode(raw: &str) -> String {
+    if raw.trim_start().starts_with('{') {
+        return raw.to_string();
+    }
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
+}

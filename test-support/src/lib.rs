@@ -4,15 +4,19 @@
 //! - [`sdk_config_for`] / [`env_for`]: point the SDK, or a child process, at a local endpoint
 //!   with static test credentials, so no test can reach a real AWS account;
 //! - [`StrictLogs`]: an in-process CloudWatch Logs endpoint stricter than moto (every
-//!   `PutLogEvents` limit, time windows, sequence tokens) with fault injection.
+//!   `PutLogEvents` limit, time windows, sequence tokens) with fault injection;
+//! - [`WebhookSink`]: a local stand-in for Slack and Teams webhooks that records posts and
+//!   answers as scripted (429 with `Retry-After`, 5xx, down).
 
 mod moto;
 pub mod strict_logs;
+pub mod webhook_sink;
 
 pub use moto::{ACCOUNT_ID, Moto, REGION, free_port, moto_server_path, workspace_root};
 pub use strict_logs::{
     AcceptedEvent, Fault, FaultKind, FaultRates, OutageMode, StrictConfig, StrictLogs, StrictStats,
 };
+pub use webhook_sink::{Answer, Received, WebhookSink};
 
 use aws_config::Region;
 use aws_credential_types::Credentials;

@@ -17,6 +17,11 @@
 //! Log stream:  orders-api/web/0f1e
 //! Logs:        https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:...
 //! Fingerprint: 6c0b7a0f2b8e4f0e9d1c2b3a4f5e6d7c
+//!
+//! Traces (each: the command to run, then the Logs Insights query in the console):
+//!   4bf92f3577b34da6a3ce929d0e0e4736
+//!     analyzer-lambda trace 4bf92f3577b34da6a3ce929d0e0e4736 --log-group /ecs/orders-api --start 2026-11-24T13:34:06Z --end 2026-11-24T14:04:59Z
+//!     https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights$3FqueryDetail$3D~(...)
 //! ```
 
 use std::fmt::Write;
@@ -98,6 +103,20 @@ pub fn body(alert: &Alert) -> String {
     let _ = writeln!(text, "Log stream:  {}", alert.log_stream);
     let _ = writeln!(text, "Logs:        {}", console_url(alert));
     let _ = write!(text, "Fingerprint: {}", alert.fingerprint);
+    let links = alert.trace_links();
+    if !links.is_empty() {
+        let _ = write!(
+            text,
+            "\n\nTraces (each: the command to run, then the Logs Insights query in the console):"
+        );
+        for link in links {
+            let _ = write!(text, "\n  {}", link.trace_id);
+            if let Some(command) = &link.command {
+                let _ = write!(text, "\n    {command}");
+            }
+            let _ = write!(text, "\n    {}", link.insights_url);
+        }
+    }
     truncate(&text, MAX_BODY_BYTES).to_string()
 }
 
@@ -162,6 +181,7 @@ mod tests {
             log_group: "/aws/lambda/orders".into(),
             log_stream: "2026/11/24/[$LATEST]0f".into(),
             region: "eu-west-1".into(),
+            trace_log_groups: vec!["/aws/lambda/orders".into()],
         }
     }
 
@@ -190,6 +210,25 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn body_gives_each_trace_its_command_and_link() {
+        let mut a = alert();
+        a.trace_ids = vec!["4bf92f3577b34da6a3ce929d0e0e4736".into(), "req-7".into()];
+        let text = body(&a);
+        let traces = text.split_once("\n\nTraces").expect("a traces section").1;
+        let lines: Vec<&str> = traces.lines().skip(1).map(str::trim).collect();
+        assert_eq!(lines[0], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(
+            lines[1],
+            "analyzer-lambda trace 4bf92f3577b34da6a3ce929d0e0e4736 --log-group /aws/lambda/orders \
+             --start 2026-11-18T10:51:40Z --end 2026-11-18T11:22:40Z"
+        );
+        assert!(lines[2].contains("#logsV2:logs-insights$3FqueryDetail$3D"));
+        // An id the command does not accept still gets its console link.
+        assert_eq!(lines[3], "req-7");
+        assert!(lines[4].starts_with("https://eu-west-1.console.aws.amazon.com/"));
     }
 
     #[test]

@@ -1,13 +1,23 @@
 //! Alerts: what an on-call engineer receives, one per fingerprint opening or escalating.
+//!
+//! One [`Alert`] is rendered several ways: the readable text of e-mail and SMS
+//! ([`message`]), the custom notification of AWS's chat integration ([`chat`]) and the
+//! structured JSON of programs ([`document`]); [`sns`] publishes them together as one
+//! per-protocol SNS message. The direct Slack and Teams posts live in [`crate::webhook`].
 
+pub mod chat;
+pub mod document;
 pub mod memory;
 pub mod message;
 pub mod sns;
 
 use std::future::Future;
+use std::time::Instant;
 
 use crate::aggregate::{Aggregate, EventType};
 use crate::classify::Severity;
+use crate::config::Settings;
+use crate::trace_link::{self, TraceLink, TraceWindow};
 
 /// One alert about one fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +54,19 @@ pub struct Alert {
     pub log_stream: String,
     /// Region for the console link.
     pub region: String,
+    /// Log groups the trace commands and links search: the latest event's group first, then
+    /// the configured `TRACE_LOG_GROUPS`.
+    pub trace_log_groups: Vec<String>,
 }
 
 impl Alert {
     /// The alert for an aggregate's current state.
-    pub fn new(aggregate: &Aggregate, event_type: EventType, token: &str, region: &str) -> Alert {
+    pub fn new(
+        aggregate: &Aggregate,
+        event_type: EventType,
+        token: &str,
+        settings: &Settings,
+    ) -> Alert {
         Alert {
             fingerprint: aggregate.fingerprint.clone(),
             token: token.to_string(),
@@ -65,8 +83,33 @@ impl Alert {
             trace_ids: aggregate.trace_ids.clone(),
             log_group: aggregate.log_group.clone(),
             log_stream: aggregate.log_stream.clone(),
-            region: region.to_string(),
+            region: settings.region.clone(),
+            trace_log_groups: trace_link::trace_groups(
+                &aggregate.log_group,
+                &settings.trace_log_groups,
+            ),
         }
+    }
+
+    /// Identifies this alert among all: the fingerprint and the batch that decided it. A
+    /// resend of the same alert (after a failed publish) has the same id.
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.fingerprint, self.token)
+    }
+
+    /// The window the trace commands and links cover.
+    pub fn trace_window(&self) -> TraceWindow {
+        TraceWindow::around(self.first_seen_ms, self.last_seen_ms)
+    }
+
+    /// For each sample trace id, the `trace` command and the Logs Insights link.
+    pub fn trace_links(&self) -> Vec<TraceLink> {
+        trace_link::links(
+            &self.trace_ids,
+            &self.trace_log_groups,
+            &self.region,
+            self.trace_window(),
+        )
     }
 }
 
@@ -80,9 +123,40 @@ pub struct AlertError {
     pub transient: bool,
 }
 
+/// What the direct chat posts of some alerts did ([`Alerter::notify`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotifyReport {
+    /// Posts delivered.
+    pub posted: u64,
+    /// Posts given up (the alert is still on SNS).
+    pub failed: u64,
+    /// Posts skipped because an earlier attempt already made them.
+    pub already_posted: u64,
+}
+
+impl NotifyReport {
+    /// Adds another report's counts.
+    pub fn add(&mut self, other: &NotifyReport) {
+        self.posted += other.posted;
+        self.failed += other.failed;
+        self.already_posted += other.already_posted;
+    }
+}
+
 /// Where alerts go, behind a trait so that the handler runs against memory in tests.
 pub trait Alerter: Send + Sync {
     /// Publishes the alerts; one result per alert, in order.
     fn publish(&self, alerts: &[Alert])
     -> impl Future<Output = Vec<Result<(), AlertError>>> + Send;
+
+    /// Posts the alerts to direct chat webhooks, at most once each, giving up by `deadline`.
+    /// Never fails the invocation: the alerts are on SNS already. Default: no webhooks.
+    fn notify(
+        &self,
+        alerts: &[Alert],
+        deadline: Option<Instant>,
+    ) -> impl Future<Output = NotifyReport> + Send {
+        let _ = (alerts, deadline);
+        std::future::ready(NotifyReport::default())
+    }
 }

@@ -1,8 +1,23 @@
 //! The SNS [`Alerter`]: `PublishBatch` to the alerts topic, per-entry failures reported.
+//!
+//! Each alert is one entry with `MessageStructure=json`: SNS delivers to each subscriber the
+//! message of its protocol (<https://docs.aws.amazon.com/sns/latest/api/API_Publish.html>,
+//! `MessageStructure`; the protocols are those of
+//! <https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html>):
+//!
+//! | key | who receives it | message |
+//! |---|---|---|
+//! | `default`, `email` | e-mail, and any protocol not listed | the readable text ([`super::message`]) |
+//! | `sms` | SMS | the subject line |
+//! | `https` | AWS's chat integration, which subscribes as an HTTPS endpoint, and other HTTPS endpoints | the custom notification ([`super::chat`]), structured fields in `metadata.additionalContext` |
+//! | `sqs`, `lambda`, `http`, `email-json`, `firehose` | programs | the structured alert ([`super::document`]) |
 
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
+use serde_json::json;
 
+use super::chat::ChatNotification;
+use super::document::AlertDocument;
 use super::message::{MAX_SNS_MESSAGE_BYTES, attributes, body, subject};
 use super::{Alert, AlertError, Alerter};
 use crate::retry::{describe, is_transient, is_transient_code};
@@ -10,6 +25,27 @@ use crate::retry::{describe, is_transient, is_transient_code};
 /// Entries per `PublishBatch` request
 /// (<https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html>).
 pub const MAX_BATCH_ENTRIES: usize = 10;
+/// The `MessageStructure` that makes `Message` a JSON object of per-protocol messages.
+pub const MESSAGE_STRUCTURE: &str = "json";
+
+/// The per-protocol message of an alert: a JSON object whose `default` key (required by
+/// SNS) and protocol keys hold each protocol's message as a string.
+pub fn message(alert: &Alert) -> String {
+    let text = body(alert);
+    let structured = AlertDocument::new(alert).to_json();
+    json!({
+        "default": text,
+        "email": text,
+        "sms": subject(alert),
+        "https": ChatNotification::new(alert).to_json(),
+        "sqs": structured,
+        "lambda": structured,
+        "http": structured,
+        "email-json": structured,
+        "firehose": structured,
+    })
+    .to_string()
+}
 
 /// Publishes alerts to one SNS topic.
 #[derive(Debug, Clone)]
@@ -36,7 +72,8 @@ fn entry(id: usize, alert: &Alert) -> Result<PublishBatchRequestEntry, AlertErro
     let mut builder = PublishBatchRequestEntry::builder()
         .id(id.to_string())
         .subject(subject(alert))
-        .message(body(alert));
+        .message_structure(MESSAGE_STRUCTURE)
+        .message(message(alert));
     for (name, value) in attributes(alert) {
         let value = MessageAttributeValue::builder()
             .data_type("String")
@@ -128,5 +165,42 @@ impl Alerter for SnsAlerter {
             }
         }
         results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::document::check;
+    use crate::alert::document::tests::alert;
+    use serde_json::Value;
+
+    #[test]
+    fn one_message_per_protocol() {
+        let raw = message(&alert());
+        let m: Value = serde_json::from_str(&raw).unwrap();
+        // SNS requires a string `default`; every value is a string.
+        assert!(m["default"].is_string());
+        assert!(m.as_object().unwrap().values().all(Value::is_string));
+        assert_eq!(m["default"], m["email"]);
+        assert!(
+            m["default"]
+                .as_str()
+                .unwrap()
+                .contains("Service:     orders-api")
+        );
+        assert_eq!(
+            m["sms"],
+            "[CRITICAL] orders-api: payment <num> failed (escalated)"
+        );
+        let chat: Value = serde_json::from_str(m["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chat["source"], "custom");
+        for key in ["sqs", "lambda", "http", "email-json", "firehose"] {
+            let doc: Value = serde_json::from_str(m[key].as_str().unwrap()).unwrap();
+            check(&doc).unwrap();
+        }
+        let entry = entry(0, &alert()).unwrap();
+        assert_eq!(entry.message_structure(), Some("json"));
+        assert!(entry_bytes(&entry) < MAX_SNS_MESSAGE_BYTES / MAX_BATCH_ENTRIES);
     }
 }

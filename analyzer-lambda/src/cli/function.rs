@@ -7,25 +7,45 @@ use analyzer_lambda::alert::sns::SnsAlerter;
 use analyzer_lambda::config::Config;
 use analyzer_lambda::handler::{Analyzer, HandlerError, Summary};
 use analyzer_lambda::store::dynamodb::DynamoStore;
+use analyzer_lambda::webhook::ledger::DynamoLedger;
+use analyzer_lambda::webhook::post::Poster;
+use analyzer_lambda::webhook::secret::SecretUrls;
+use analyzer_lambda::webhook::{UrlSource, Webhooks, WithWebhooks};
 use anyhow::{Context, bail};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 
 /// The analyzer as the function runs it.
-pub type LiveAnalyzer = Analyzer<DynamoStore, SnsAlerter>;
+pub type LiveAnalyzer = Analyzer<DynamoStore, WithWebhooks<SnsAlerter, DynamoLedger>>;
 
 /// Builds the analyzer from the configuration and the SDK configuration.
-pub fn build(config: &Config, sdk: &aws_config::SdkConfig) -> LiveAnalyzer {
+pub fn build(config: &Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<LiveAnalyzer> {
     let mut settings = config.settings.clone();
     if std::env::var_os("AWS_REGION").is_none()
         && let Some(region) = sdk.region()
     {
         settings.region = region.to_string();
     }
-    Analyzer::new(
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table),
-        SnsAlerter::new(aws_sdk_sns::Client::new(sdk), &config.topic_arn),
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let webhooks = match &config.webhooks_secret {
+        None => None,
+        Some(secret) => Some(Webhooks::new(
+            UrlSource::Secret(SecretUrls::new(
+                aws_sdk_secretsmanager::Client::new(sdk),
+                secret,
+            )),
+            DynamoLedger::new(dynamodb.clone(), &config.table),
+            Poster::new(Duration::from_millis(config.webhook_timeout_ms))
+                .map_err(anyhow::Error::msg)?,
+        )),
+    };
+    Ok(Analyzer::new(
+        DynamoStore::new(dynamodb, &config.table),
+        WithWebhooks::new(
+            SnsAlerter::new(aws_sdk_sns::Client::new(sdk), &config.topic_arn),
+            webhooks,
+        ),
         settings,
-    )
+    ))
 }
 
 /// Milliseconds since the epoch, now.
@@ -57,7 +77,7 @@ pub async fn run() -> anyhow::Result<()> {
     let config = Config::from_env().context("reading the configuration")?;
     let margin = Duration::from_millis(config.deadline_margin_ms);
     let sdk = logpipe_aws::load_config().await;
-    let analyzer = Arc::new(build(&config, &sdk));
+    let analyzer = Arc::new(build(&config, &sdk)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let analyzer = Arc::clone(&analyzer);
         async move { invoke(&analyzer, event, margin).await }

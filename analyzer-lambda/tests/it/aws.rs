@@ -126,10 +126,23 @@ async fn incidents_and_alerts_land_and_redelivery_is_idempotent() {
         .unwrap();
     assert_eq!(escalation.1["severity"], "CRITICAL");
     assert_eq!(escalation.1["service"], "orders-api");
-    let body = escalation.0["Message"].as_str().unwrap();
-    assert!(body.contains("Count:       302"), "{body}");
+    // SQS subscribers receive the structured alert (the `sqs` message of the publish).
+    let body: serde_json::Value =
+        serde_json::from_str(escalation.0["Message"].as_str().unwrap()).unwrap();
+    analyzer_lambda::alert::document::check(&body).unwrap();
+    assert_eq!(body["count"], 302, "{body}");
     assert!(
-        body.contains("#logsV2:log-groups/log-group/$252Fdemo$252Forders-api"),
+        body["logs_url"]
+            .as_str()
+            .unwrap()
+            .contains("#logsV2:log-groups/log-group/$252Fdemo$252Forders-api"),
+        "{body}"
+    );
+    assert!(
+        body["traces"][0]["insights_url"]
+            .as_str()
+            .unwrap()
+            .contains("#logsV2:logs-insights$3FqueryDetail$3D"),
         "{body}"
     );
 

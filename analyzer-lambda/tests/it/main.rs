@@ -8,3 +8,4 @@ mod fixtures;
 mod handler;
 mod runtime_api;
 mod setup;
+mod webhooks;

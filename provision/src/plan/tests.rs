@@ -93,6 +93,13 @@ pub(crate) fn matching(desired: &Desired) -> Current {
                 .collect(),
         }),
         log_groups,
+        webhook_secret: desired
+            .webhooks
+            .as_ref()
+            .map(|_| crate::webhooks::SecretState {
+                tags: tags.clone(),
+                value_matches: true,
+            }),
         dashboard: desired
             .dashboard
             .clone()
@@ -368,4 +375,51 @@ fn the_plan_states_the_filter_pattern_and_why() {
     assert!(note.contains("the default"), "{note}");
     assert!(note.contains("Lambda timeouts"), "{note}");
     assert!(plan.to_string().contains("subscription filter pattern"));
+}
+
+#[test]
+fn webhooks_are_stored_in_a_secret_the_role_may_read_and_never_shown() {
+    let mut s = settings();
+    s.webhooks = crate::webhooks::WebhookUrls {
+        slack: Some("https://hooks.slack.com/services/T0/B0/SeCrEtPaTh".into()),
+        teams: Some("https://prod-1.westus.logic.azure.com/workflows/SeCrEtPaTh".into()),
+    };
+    let desired = Desired::new(names(), &s);
+    let plan = plan_up(&desired, &Current::default());
+    let secret = plan
+        .steps
+        .iter()
+        .position(|st| st.resource == "secret")
+        .expect("a secret step");
+    let function = plan
+        .steps
+        .iter()
+        .position(|st| st.resource == "lambda-function")
+        .unwrap();
+    assert!(
+        secret < function,
+        "the secret exists before the function names it"
+    );
+    let shown = format!("{plan}{}", serde_json::to_string(&plan).unwrap());
+    assert!(!shown.contains("SeCrEtPaTh"), "{shown}");
+    assert!(shown.contains("Slack https://hooks.slack.com/…"));
+    assert_eq!(
+        desired.function.env["ALERT_WEBHOOKS_SECRET"],
+        "logpipe-alert-webhooks"
+    );
+    assert!(
+        desired
+            .function
+            .env
+            .values()
+            .all(|v| !v.contains("SeCrEtPaTh"))
+    );
+    let statements = desired.role_policy["Statement"].as_array().unwrap();
+    assert!(statements.contains(&crate::webhooks::policy_statement(&desired.names)));
+    // Converged: nothing to do.
+    assert!(plan_up(&desired, &matching(&desired)).is_empty());
+    // Without webhooks: no secret, no statement, no variable.
+    let plain = Desired::new(names(), &settings());
+    assert!(!plain.function.env.contains_key("ALERT_WEBHOOKS_SECRET"));
+    assert!(!plain.role_policy.to_string().contains("secretsmanager"));
 }

@@ -60,18 +60,20 @@ fn app() -> Router {
         // Outermost: one `request` span per request, so every record a handler writes
         // carries the method, the route and the trace id (the layer lifts `trace_id` to the
         // record's top level).
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let route = request
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or(request.uri().path(), MatchedPath::as_str);
-            let trace_id = request
-                .headers()
-                .get("x-trace-id")
-                .and_then(|v| v.to_str().ok())
-                .map_or_else(new_trace_id, str::to_owned);
-            tracing::info_span!("request", method = %request.method(), route, trace_id)
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or(request.uri().path(), MatchedPath::as_str);
+                let trace_id = request
+                    .headers()
+                    .get("x-trace-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map_or_else(new_trace_id, str::to_owned);
+                tracing::info_span!("request", method = %request.method(), route, trace_id)
+            }),
+        )
 }
 
 async fn order(Path(id): Path<u64>) -> Result<String, StatusCode> {

@@ -38,10 +38,14 @@ pub enum BuildError {
         min: usize,
     },
     /// `max_in_flight` was zero.
-    #[error("max_in_flight must be at least 1: call .max_in_flight(n) with n >= 1, or leave the default (4)")]
+    #[error(
+        "max_in_flight must be at least 1: call .max_in_flight(n) with n >= 1, or leave the default (4)"
+    )]
     ZeroInFlight,
     /// `flush_interval` was zero.
-    #[error("flush_interval must be longer than zero: give it a duration such as Duration::from_secs(1), or leave the default")]
+    #[error(
+        "flush_interval must be longer than zero: give it a duration such as Duration::from_secs(1), or leave the default"
+    )]
     ZeroFlushInterval,
     /// The worker thread could not be started.
     #[error(

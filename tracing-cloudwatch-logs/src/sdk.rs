@@ -45,9 +45,7 @@ where
     }
 }
 
-fn put_error(
-    err: SdkError<PutLogEventsError, HttpResponse>,
-) -> ClientError {
+fn put_error(err: SdkError<PutLogEventsError, HttpResponse>) -> ClientError {
     let expected = match &err {
         SdkError::ServiceError(service) => match service.err() {
             PutLogEventsError::InvalidSequenceTokenException(e) => e.expected_sequence_token(),

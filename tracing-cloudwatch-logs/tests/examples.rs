@@ -206,9 +206,7 @@ fn the_workspace_readme_quick_start_is_the_crate_readmes() {
     let quick_start = &crate_blocks[..2];
     assert!(quick_start[0].contains("cargo add tracing-cloudwatch-logs"));
     assert!(
-        workspace_blocks
-            .windows(2)
-            .any(|pair| pair == quick_start),
+        workspace_blocks.windows(2).any(|pair| pair == quick_start),
         "README.md's \"Add the layer\" section must show tracing-cloudwatch-logs/README.md's quick start unchanged"
     );
 }

@@ -111,7 +111,7 @@ fn list_public_api(src: &Path) -> String {
                 }
             }
             _ => {
-                for (name, rendered) in render_item(item, CRATE, &cfgs) {
+                if let Some((name, rendered)) = render_item(item, CRATE, &cfgs) {
                     names.insert(name, format!("{CRATE}::{}", item_name(item)));
                     lines.extend(rendered);
                 }
@@ -129,7 +129,7 @@ fn list_public_api(src: &Path) -> String {
             }
             let mut item_gates = module_gates.clone();
             item_gates.extend(cfgs(item_attrs(item)));
-            for (name, rendered) in render_item(item, &prefix, &item_gates) {
+            if let Some((name, rendered)) = render_item(item, &prefix, &item_gates) {
                 names.insert(name, format!("{prefix}::{}", item_name(item)));
                 lines.extend(rendered);
             }
@@ -145,7 +145,7 @@ fn list_public_api(src: &Path) -> String {
             .unwrap_or_else(|| panic!("`pub use {module}::{name}`: no such item in {module}.rs"));
         let mut item_gates = use_gates.clone();
         item_gates.extend(cfgs(item_attrs(item)));
-        for (listed, rendered) in render_item(item, CRATE, &item_gates) {
+        if let Some((listed, rendered)) = render_item(item, CRATE, &item_gates) {
             names.insert(listed, format!("{CRATE}::{name}"));
             lines.extend(rendered);
         }
@@ -179,7 +179,11 @@ fn list_public_api(src: &Path) -> String {
                 continue;
             }
             let self_ty = match self_path {
-                Some(path) => qualify(&tidy(&imp.self_ty.to_token_stream().to_string()), &self_name, path),
+                Some(path) => qualify(
+                    &tidy(&imp.self_ty.to_token_stream().to_string()),
+                    &self_name,
+                    path,
+                ),
                 None => tidy(&imp.self_ty.to_token_stream().to_string()),
             };
             let generics = tidy(&imp.generics.to_token_stream().to_string());
@@ -246,12 +250,19 @@ fn render_item(item: &Item, prefix: &str, item_gates: &[String]) -> Option<(Stri
     match item {
         Item::Struct(s) if is_pub(&s.vis) => {
             let generics = tidy(&s.generics.to_token_stream().to_string());
-            lines.push(format!("{g}{}pub struct {path}{generics}", markers(&s.attrs)));
+            lines.push(format!(
+                "{g}{}pub struct {path}{generics}",
+                markers(&s.attrs)
+            ));
             derives(&s.attrs, &mut lines);
             if let Fields::Named(fields) = &s.fields {
                 for field in &fields.named {
                     if is_pub(&field.vis) {
-                        let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                        let ident = field
+                            .ident
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
                         let ty = tidy(&field.ty.to_token_stream().to_string());
                         lines.push(format!("{g}pub {path}::{ident}: {ty}"));
                     }
@@ -263,7 +274,8 @@ fn render_item(item: &Item, prefix: &str, item_gates: &[String]) -> Option<(Stri
             derives(&e.attrs, &mut lines);
             for variant in &e.variants {
                 let mut v = variant.clone();
-                v.attrs.retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("error"));
+                v.attrs
+                    .retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("error"));
                 for field in v.fields.iter_mut() {
                     field.attrs.retain(|a| !a.path().is_ident("doc"));
                 }
@@ -283,7 +295,11 @@ fn render_item(item: &Item, prefix: &str, item_gates: &[String]) -> Option<(Stri
             for member in &t.items {
                 if let TraitItem::Fn(f) = member {
                     let sig = tidy(&f.sig.to_token_stream().to_string());
-                    let provided = if f.default.is_some() { " (provided)" } else { "" };
+                    let provided = if f.default.is_some() {
+                        " (provided)"
+                    } else {
+                        ""
+                    };
                     let sig = sig.replacen(
                         &format!("fn {}", f.sig.ident),
                         &format!("fn {path}::{}", f.sig.ident),
@@ -404,7 +420,10 @@ fn use_names(tree: &UseTree, path: &mut Vec<String>, out: &mut Vec<(String, Stri
             use_names(&p.tree, path, out);
             path.pop();
         }
-        UseTree::Name(n) => out.push((path.first().cloned().unwrap_or_default(), n.ident.to_string())),
+        UseTree::Name(n) => out.push((
+            path.first().cloned().unwrap_or_default(),
+            n.ident.to_string(),
+        )),
         UseTree::Group(g) => {
             for t in &g.items {
                 use_names(t, path, out);
@@ -417,7 +436,11 @@ fn use_names(tree: &UseTree, path: &mut Vec<String>, out: &mut Vec<(String, Stri
 
 fn module_file(src: &Path, module: &str) -> PathBuf {
     let flat = src.join(format!("{module}.rs"));
-    if flat.exists() { flat } else { src.join(module).join("mod.rs") }
+    if flat.exists() {
+        flat
+    } else {
+        src.join(module).join("mod.rs")
+    }
 }
 
 fn parse(path: &Path) -> syn::File {
@@ -428,7 +451,11 @@ fn parse(path: &Path) -> syn::File {
 /// `Foo < 'a >` -> `Foo`; `a :: b :: Foo` -> `Foo`.
 fn last_segment(path: &str) -> String {
     let base = path.split('<').next().unwrap_or_default();
-    base.rsplit("::").next().unwrap_or_default().trim().to_owned()
+    base.rsplit("::")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// Replaces the leading bare `name` of a rendered type with its full path.

@@ -18,6 +18,7 @@ const CLOSED: u64 = 1 << 63;
 /// | `DropNewest` (default) | never waits | events are dropped (and counted) while the buffer is full |
 /// | `Block { timeout }` | waits up to `timeout` for room, then drops | a slow or unreachable endpoint slows the application down |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Backpressure {
     /// Drop the event that does not fit. The application never waits for the layer.
     #[default]

@@ -150,7 +150,7 @@ impl Builder {
     }
 
     /// Checks the settings and fills in defaults.
-    pub fn validate(self) -> Result<Config, BuildError> {
+    pub(crate) fn validate(self) -> Result<Config, BuildError> {
         let log_group = self.log_group.ok_or(BuildError::MissingLogGroup)?;
         if log_group.is_empty()
             || log_group.chars().count() > MAX_GROUP_NAME_CHARS
@@ -218,10 +218,32 @@ impl Builder {
         })
     }
 
-    /// Validates, starts the worker thread and returns the layer and its guard.
+    /// Validates the settings, starts the worker thread and returns the layer and its guard.
     ///
     /// Keep the guard alive for as long as the program logs: dropping it flushes and stops
     /// the worker. Binding it to `_` drops it at once, so nothing would be shipped.
+    ///
+    /// Needs no async runtime: the worker runs its own. Fails with a [`BuildError`] that says
+    /// which setting is wrong and how to fix it; nothing is started then.
+    ///
+    /// ```
+    /// use tracing_subscriber::prelude::*;
+    ///
+    /// let client = tracing_cloudwatch_logs::MemoryClient::default();
+    /// let (layer, guard) = tracing_cloudwatch_logs::builder()
+    ///     .log_group("/demo/orders-api")
+    ///     .service("orders-api")
+    ///     .build(client.clone())?;
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     tracing::info!(order_id = 42, "order created");
+    /// });
+    /// drop(guard); // delivers what is buffered
+    /// assert_eq!(client.records()[0]["order_id"], 42);
+    ///
+    /// let err = tracing_cloudwatch_logs::builder().service("orders-api").build(client);
+    /// assert!(err.unwrap_err().to_string().contains(".log_group("));
+    /// # Ok::<(), tracing_cloudwatch_logs::BuildError>(())
+    /// ```
     pub fn build(
         self,
         client: impl LogsClient,

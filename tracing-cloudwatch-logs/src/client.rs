@@ -1,29 +1,83 @@
 //! The CloudWatch Logs calls the worker makes, behind a small trait.
 //!
-//! [`LogsClient`] is implemented for [`aws_sdk_cloudwatchlogs::Client`]; tests and other
-//! transports implement it too. Failures are reduced to a plain [`ClientError`] so that the
-//! retry decision ([`crate::retry`]) is a pure function that tests can feed fabricated errors.
+//! [`LogsClient`] is implemented for `aws_sdk_cloudwatchlogs::Client` (feature `aws-sdk`);
+//! tests and other transports implement it too. Failures are reduced to a plain
+//! [`ClientError`] so that the retry decision (`retry.rs`) is a pure function that tests can
+//! feed fabricated errors.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use aws_smithy_types::retry::RetryConfig;
-
 use crate::event::LogEvent;
 
 /// A boxed future, so that [`LogsClient`] can be used as a trait object.
+///
+/// Implementations return `Box::pin(async move { ... })`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The CloudWatch Logs operations the worker needs.
 ///
+/// Implemented for `aws_sdk_cloudwatchlogs::Client` with the `aws-sdk` feature (the default).
+/// Implement it yourself to send through another transport, to add your own instrumentation,
+/// or to build the layer without the AWS SDK (`default-features = false, features =
+/// ["layer"]`).
+///
 /// Implementations must not retry on their own: the worker owns retries, backoff and their
 /// time bound. (The implementation for the SDK client turns the SDK's retries off per call.)
+/// They run on the worker's own Tokio runtime (current-thread, time enabled, I/O enabled when
+/// Tokio's `net` feature is on in the build).
+///
+/// ```
+/// use tracing_cloudwatch_logs::{
+///     BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
+/// };
+///
+/// /// Writes each record to stderr instead of CloudWatch.
+/// struct Stderr;
+///
+/// impl LogsClient for Stderr {
+///     fn put_log_events<'a>(
+///         &'a self,
+///         request: PutLogEventsRequest<'a>,
+///     ) -> BoxFuture<'a, Result<PutLogEventsResponse, ClientError>> {
+///         Box::pin(async move {
+///             for event in request.events() {
+///                 eprintln!("{} {}", event.timestamp_millis(), event.message());
+///             }
+///             Ok(PutLogEventsResponse::default())
+///         })
+///     }
+///     fn create_log_group<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), ClientError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn create_log_stream<'a>(
+///         &'a self,
+///         _: &'a str,
+///         _: &'a str,
+///     ) -> BoxFuture<'a, Result<(), ClientError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn put_retention_policy<'a>(
+///         &'a self,
+///         _: &'a str,
+///         _: i32,
+///     ) -> BoxFuture<'a, Result<(), ClientError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+///
+/// let (layer, guard) = tracing_cloudwatch_logs::builder()
+///     .log_group("/demo/orders-api")
+///     .service("orders-api")
+///     .build(Stderr)?;
+/// # Ok::<(), tracing_cloudwatch_logs::BuildError>(())
+/// ```
 pub trait LogsClient: Send + Sync + 'static {
-    /// `PutLogEvents` with `events` (already sorted and within limits).
+    /// `PutLogEvents` with the request's events (already sorted and within every limit).
+    ///
+    /// Report events the endpoint did not store in [`PutLogEventsResponse::rejected`], and a
+    /// missing group or stream as `ResourceNotFoundException` (the worker then creates it).
     fn put_log_events<'a>(
         &'a self,
         request: PutLogEventsRequest<'a>,
@@ -39,7 +93,8 @@ pub trait LogsClient: Send + Sync + 'static {
         stream: &'a str,
     ) -> BoxFuture<'a, Result<(), ClientError>>;
 
-    /// `PutRetentionPolicy`.
+    /// `PutRetentionPolicy`, called once after the layer created the group, when
+    /// [`Builder::retention_days`](crate::Builder::retention_days) is set.
     fn put_retention_policy<'a>(
         &'a self,
         group: &'a str,
@@ -47,21 +102,44 @@ pub trait LogsClient: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), ClientError>>;
 }
 
-/// One `PutLogEvents` call.
+/// One `PutLogEvents` call, as the worker asks a [`LogsClient`] to make it.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct PutLogEventsRequest<'a> {
-    /// Log group name.
-    pub log_group: &'a str,
-    /// Log stream name.
-    pub log_stream: &'a str,
-    /// Chronological events within every limit.
-    pub events: &'a [LogEvent],
-    /// The stream's last `nextSequenceToken`, for endpoints that still enforce tokens.
-    pub sequence_token: Option<&'a str>,
+    pub(crate) log_group: &'a str,
+    pub(crate) log_stream: &'a str,
+    pub(crate) events: &'a [LogEvent],
+    pub(crate) sequence_token: Option<&'a str>,
+}
+
+impl<'a> PutLogEventsRequest<'a> {
+    /// The log group name.
+    pub fn log_group(&self) -> &'a str {
+        self.log_group
+    }
+
+    /// The log stream name.
+    pub fn log_stream(&self) -> &'a str {
+        self.log_stream
+    }
+
+    /// The events, chronological and within every `PutLogEvents` limit.
+    pub fn events(&self) -> &'a [LogEvent] {
+        self.events
+    }
+
+    /// The stream's last `nextSequenceToken`, for endpoints that still enforce tokens
+    /// (CloudWatch ignores it since 2023).
+    pub fn sequence_token(&self) -> Option<&'a str> {
+        self.sequence_token
+    }
 }
 
 /// What a successful `PutLogEvents` returned.
+///
+/// `#[non_exhaustive]`: start from `PutLogEventsResponse::default()` and set the fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PutLogEventsResponse {
     /// The token to send next, if the endpoint returned one.
     pub next_sequence_token: Option<String>,
@@ -70,7 +148,11 @@ pub struct PutLogEventsResponse {
 }
 
 /// `rejectedLogEventsInfo`: which events of an accepted request were not stored.
+///
+/// `#[non_exhaustive]`: start from `RejectedEvents::default()` (nothing rejected) and set the
+/// fields.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RejectedEvents {
     /// Events at this index and after were too far in the future.
     pub too_new_start: Option<usize>,
@@ -81,7 +163,13 @@ pub struct RejectedEvents {
 }
 
 /// Why a call failed, reduced to what the retry decision needs.
+///
+/// Build one with [`ClientError::service`] or [`ClientError::transport`] (with the `aws-sdk`
+/// feature, `ClientError::from(sdk_error)` does it for any SDK error). Which errors are
+/// retried: throttling, 5xx, timeouts and connection failures; `ResourceNotFoundException`
+/// creates the group or stream; credential and permission errors and other 4xx are not.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientError {
     /// Where the call failed.
     pub kind: ErrorKind,
@@ -91,12 +179,14 @@ pub struct ClientError {
     pub status: Option<u16>,
     /// Human-readable detail.
     pub message: String,
-    /// `expectedSequenceToken` of `InvalidSequenceTokenException` / `DataAlreadyAcceptedException`.
+    /// `expectedSequenceToken` of `InvalidSequenceTokenException` /
+    /// `DataAlreadyAcceptedException`, for endpoints that still enforce sequence tokens.
     pub expected_sequence_token: Option<String>,
 }
 
 /// Where a call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The service answered with an error.
     Service,
@@ -112,6 +202,11 @@ pub enum ErrorKind {
 
 impl ClientError {
     /// A service error with `code` and `status`, as tests and other clients fabricate them.
+    ///
+    /// ```
+    /// let err = tracing_cloudwatch_logs::ClientError::service("ThrottlingException", 400, "slow down");
+    /// assert_eq!(err.to_string(), "ThrottlingException (HTTP 400): slow down");
+    /// ```
     pub fn service(code: &str, status: u16, message: impl Into<String>) -> Self {
         ClientError {
             kind: ErrorKind::Service,
@@ -156,162 +251,3 @@ impl fmt::Display for ClientError {
 }
 
 impl std::error::Error for ClientError {}
-
-impl<E, R> From<SdkError<E, R>> for ClientError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug + HasStatus,
-{
-    fn from(err: SdkError<E, R>) -> Self {
-        let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
-        match &err {
-            SdkError::ServiceError(service) => ClientError {
-                kind: ErrorKind::Service,
-                code: service.err().code().map(str::to_owned),
-                status: Some(service.raw().status_code()),
-                message: service.err().message().unwrap_or(&detail).to_owned(),
-                expected_sequence_token: None,
-            },
-            SdkError::TimeoutError(_) => ClientError::transport(ErrorKind::Timeout, detail),
-            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-                ClientError::transport(ErrorKind::Timeout, detail)
-            }
-            SdkError::DispatchFailure(_) => ClientError::transport(ErrorKind::Dispatch, detail),
-            SdkError::ResponseError(response) => ClientError {
-                status: Some(response.raw().status_code()),
-                ..ClientError::transport(ErrorKind::Response, detail)
-            },
-            _ => ClientError::transport(ErrorKind::Construction, detail),
-        }
-    }
-}
-
-/// The HTTP status of a raw response, whatever the response type.
-pub trait HasStatus {
-    /// The status code.
-    fn status_code(&self) -> u16;
-}
-
-impl HasStatus for aws_smithy_runtime_api::http::Response {
-    fn status_code(&self) -> u16 {
-        self.status().as_u16()
-    }
-}
-
-fn put_error(
-    err: SdkError<PutLogEventsError, aws_smithy_runtime_api::http::Response>,
-) -> ClientError {
-    let expected = match &err {
-        SdkError::ServiceError(service) => match service.err() {
-            PutLogEventsError::InvalidSequenceTokenException(e) => e.expected_sequence_token(),
-            PutLogEventsError::DataAlreadyAcceptedException(e) => e.expected_sequence_token(),
-            _ => None,
-        }
-        .map(str::to_owned),
-        _ => None,
-    };
-    ClientError {
-        expected_sequence_token: expected,
-        ..ClientError::from(err)
-    }
-}
-
-fn no_sdk_retries() -> aws_sdk_cloudwatchlogs::config::Builder {
-    aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled())
-}
-
-impl LogsClient for aws_sdk_cloudwatchlogs::Client {
-    fn put_log_events<'a>(
-        &'a self,
-        request: PutLogEventsRequest<'a>,
-    ) -> BoxFuture<'a, Result<PutLogEventsResponse, ClientError>> {
-        Box::pin(async move {
-            // The SDK takes owned events, so each attempt copies the batch once.
-            let events = request
-                .events
-                .iter()
-                .map(|e| {
-                    InputLogEvent::builder()
-                        .timestamp(e.timestamp)
-                        .message(e.message.clone())
-                        .build()
-                        .map_err(|b| ClientError::transport(ErrorKind::Construction, b.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let output = self
-                .put_log_events()
-                .log_group_name(request.log_group)
-                .log_stream_name(request.log_stream)
-                .set_log_events(Some(events))
-                .set_sequence_token(request.sequence_token.map(str::to_owned))
-                .customize()
-                .config_override(no_sdk_retries())
-                .send()
-                .await
-                .map_err(put_error)?;
-            let rejected = output
-                .rejected_log_events_info()
-                .map(|info| RejectedEvents {
-                    too_new_start: info.too_new_log_event_start_index().map(index),
-                    too_old_end: info.too_old_log_event_end_index().map(index),
-                    expired_end: info.expired_log_event_end_index().map(index),
-                })
-                .unwrap_or_default();
-            Ok(PutLogEventsResponse {
-                next_sequence_token: output.next_sequence_token().map(str::to_owned),
-                rejected,
-            })
-        })
-    }
-
-    fn create_log_group<'a>(&'a self, group: &'a str) -> BoxFuture<'a, Result<(), ClientError>> {
-        Box::pin(async move {
-            self.create_log_group()
-                .log_group_name(group)
-                .customize()
-                .config_override(no_sdk_retries())
-                .send()
-                .await
-                .map(drop)
-                .map_err(ClientError::from)
-        })
-    }
-
-    fn create_log_stream<'a>(
-        &'a self,
-        group: &'a str,
-        stream: &'a str,
-    ) -> BoxFuture<'a, Result<(), ClientError>> {
-        Box::pin(async move {
-            self.create_log_stream()
-                .log_group_name(group)
-                .log_stream_name(stream)
-                .customize()
-                .config_override(no_sdk_retries())
-                .send()
-                .await
-                .map(drop)
-                .map_err(ClientError::from)
-        })
-    }
-
-    fn put_retention_policy<'a>(
-        &'a self,
-        group: &'a str,
-        days: i32,
-    ) -> BoxFuture<'a, Result<(), ClientError>> {
-        Box::pin(async move {
-            self.put_retention_policy()
-                .log_group_name(group)
-                .retention_in_days(days)
-                .send()
-                .await
-                .map(drop)
-                .map_err(ClientError::from)
-        })
-    }
-}
-
-fn index(i: i32) -> usize {
-    usize::try_from(i).unwrap_or(0)
-}

@@ -24,13 +24,13 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default for [`Builder::max_event_bytes`](crate::Builder::max_event_bytes): the CloudWatch maximum.
 pub const DEFAULT_MAX_EVENT_BYTES: usize = MAX_EVENT_BYTES;
 /// First retry waits up to this long; each later one up to twice as long as the previous.
-pub const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
+pub(crate) const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
 /// No single retry waits longer than this.
-pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
+pub(crate) const RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
 
-/// A validated configuration (see [`Builder::validate`](crate::Builder::validate)).
+/// A validated configuration, made by the builder: every setting filled in and checked.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     pub(crate) log_group: String,
     pub(crate) log_stream: String,
     pub(crate) service: String,
@@ -45,18 +45,6 @@ pub struct Config {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) create_log_group: bool,
     pub(crate) retention_days: Option<i32>,
-}
-
-impl Config {
-    /// The log group events go to.
-    pub fn log_group(&self) -> &str {
-        &self.log_group
-    }
-
-    /// The log stream events go to.
-    pub fn log_stream(&self) -> &str {
-        &self.log_stream
-    }
 }
 
 /// `<service>/<host>/<pid>/<UTC start time>`, e.g. `orders-api/web-1/4242/2026-11-24T13-49-06Z`:

@@ -1,6 +1,9 @@
 //! Errors a user can hit when building the layer.
 
 /// Why [`Builder::build`](crate::Builder::build) refused the configuration.
+///
+/// Each message names the setting and says what to change. `#[non_exhaustive]`: new checks
+/// may be added in minor versions.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -35,12 +38,18 @@ pub enum BuildError {
         min: usize,
     },
     /// `max_in_flight` was zero.
-    #[error("max_in_flight must be at least 1")]
+    #[error(
+        "max_in_flight must be at least 1: call .max_in_flight(n) with n >= 1, or leave the default (4)"
+    )]
     ZeroInFlight,
     /// `flush_interval` was zero.
-    #[error("flush_interval must be longer than zero")]
+    #[error(
+        "flush_interval must be longer than zero: give it a duration such as Duration::from_secs(1), or leave the default"
+    )]
     ZeroFlushInterval,
     /// The worker thread could not be started.
-    #[error("could not start the tracing-cloudwatch-logs worker thread: {0}")]
+    #[error(
+        "could not start the tracing-cloudwatch-logs worker thread ({0}): the process is out of threads or memory; raise its limits"
+    )]
     Spawn(#[source] std::io::Error),
 }

@@ -9,18 +9,33 @@ use crate::limits::EVENT_OVERHEAD_BYTES;
 /// already counted. Measured against peak RSS by `tests/memory_bound.rs`.
 pub(crate) const HELD_OVERHEAD_BYTES: usize = 48;
 
-/// One log event waiting to be sent.
+/// One log event on its way to CloudWatch: a JSON record and when it happened.
+///
+/// A [`LogsClient`](crate::LogsClient) reads them from
+/// [`PutLogEventsRequest::events`](crate::PutLogEventsRequest::events).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {
     /// Milliseconds since the Unix epoch, when the event happened.
-    pub timestamp: i64,
+    pub(crate) timestamp: i64,
     /// The JSON record.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl LogEvent {
-    /// What this event counts for in a request: its UTF-8 bytes plus CloudWatch's overhead.
-    pub fn request_bytes(&self) -> usize {
+    /// When the event happened, in milliseconds since the Unix epoch (CloudWatch's
+    /// `timestamp`).
+    pub fn timestamp_millis(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The record: one JSON object (see [`record`](crate::record)).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What this event counts for in a request: its UTF-8 bytes plus CloudWatch's
+    /// [`EVENT_OVERHEAD_BYTES`].
+    pub(crate) fn request_bytes(&self) -> usize {
         self.message.len() + EVENT_OVERHEAD_BYTES
     }
 }

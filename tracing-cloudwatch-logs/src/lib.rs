@@ -1,67 +1,141 @@
-//! A [`tracing`] layer that ships every event to AWS CloudWatch Logs as one structured JSON
-//! record, from a bounded, non-blocking background worker.
+//! A [`tracing`] [`Layer`](tracing_subscriber::Layer) that ships every event to AWS
+//! CloudWatch Logs as one structured JSON record, from a bounded, non-blocking background
+//! worker.
+//!
+//! - One JSON object per event ([`record`]), with the service name, static fields, the
+//!   event's fields, its spans and a `trace_id`.
+//! - Batches within every `PutLogEvents` limit ([`limits`]), retried with backoff, in bounded
+//!   memory; the application thread never waits unless you ask it to.
+//! - Nothing is lost silently: every event not delivered is counted by reason
+//!   ([`MetricsSnapshot`]) and reported in CloudWatch itself.
+//!
+//! # Quick start
+//!
+//! ```sh
+//! cargo add tracing-cloudwatch-logs tracing tracing-subscriber aws-config aws-sdk-cloudwatchlogs
+//! cargo add tokio --features macros,rt-multi-thread
+//! ```
 //!
 //! ```no_run
 //! use tracing_subscriber::prelude::*;
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // The standard AWS configuration chain: env, profiles, AWS_ENDPOINT_URL, region.
-//! let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-//! let client = aws_sdk_cloudwatchlogs::Client::new(&config);
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // The standard AWS configuration chain: env, profiles, AWS_ENDPOINT_URL, region.
+//!     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//!     let client = aws_sdk_cloudwatchlogs::Client::new(&config);
 //!
-//! let (cloudwatch, guard) = tracing_cloudwatch_logs::builder()
-//!     .log_group("/demo/orders-api")
-//!     .service("orders-api")
-//!     .static_field("env", "prod")
-//!     .build(client)?;
+//!     let (cloudwatch, guard) = tracing_cloudwatch_logs::builder()
+//!         .log_group("/prod/orders-api")
+//!         .service("orders-api")
+//!         .static_field("env", "prod")
+//!         .build(client)?;
 //!
-//! tracing_subscriber::registry()
-//!     .with(tracing_subscriber::EnvFilter::new("info"))
-//!     .with(cloudwatch)
-//!     .with(tracing_subscriber::fmt::layer())
-//!     .init();
+//!     tracing_subscriber::registry()
+//!         .with(cloudwatch)                       // JSON records to CloudWatch
+//!         .with(tracing_subscriber::fmt::layer()) // and human-readable to stdout
+//!         .init();
 //!
-//! let span = tracing::info_span!("request", trace_id = "4bf92f3577b34da6a3ce929d0e0e4736");
-//! let _entered = span.enter();
-//! tracing::error!(order_id = 42, amount = 19.99, "payment declined");
+//!     let span = tracing::info_span!("request", trace_id = "4bf92f3577b34da6a3ce929d0e0e4736");
+//!     let _entered = span.enter();
+//!     tracing::error!(order_id = 42, amount = 19.99, "payment declined");
 //!
-//! // At exit: deliver what is buffered (bounded by `shutdown_timeout`).
-//! let metrics = guard.shutdown().await;
-//! eprintln!("delivered {} events, dropped {}", metrics.delivered, metrics.dropped.total());
-//! # Ok(()) }
+//!     // At exit: deliver what is buffered (bounded by `shutdown_timeout`).
+//!     let metrics = guard.shutdown().await;
+//!     eprintln!("delivered {}, dropped {}", metrics.delivered, metrics.dropped.total());
+//!     Ok(())
+//! }
 //! ```
 //!
-//! (With the SDK crates built without default features, as this workspace does, give the
-//! configuration an HTTP client; the `logpipe-aws` crate of the workspace shows how.)
+//! Run it with credentials and a region (`AWS_PROFILE`, `AWS_REGION`, or a role) and the
+//! record is in the log group `/prod/orders-api`, in a stream named
+//! `orders-api/<host>/<pid>/<start time>`, within a second. The identity needs
+//! `logs:PutLogEvents` and `logs:CreateLogStream`, and `logs:CreateLogGroup` unless the group
+//! exists and you call [`Builder::create_log_group`]`(false)`. Set `AWS_ENDPOINT_URL` to
+//! point the SDK at a local emulator.
+//!
+//! `aws-config` with its default features brings an HTTP client and TLS; if you build the SDK
+//! without default features, give the configuration an `http_client`.
+//!
+//! More in `examples/`: `minimal` (the above), `axum_service` (request spans, graceful
+//! shutdown), `custom_client` (your own [`LogsClient`], no AWS SDK) and `lambda` (a flush at
+//! the end of each invocation).
 //!
 //! # What a record looks like
-//! See [`record`]: `timestamp` (RFC 3339, milliseconds, UTC, when the event happened),
-//! `level`, `message`, `service`, `trace_id` (the event's own field, else the nearest span's),
-//! `target`, static fields, the event's fields at the top level, `spans` root to leaf.
 //!
-//! # How it behaves
-//! - **Hot path.** On the application's thread: one record encoded into a reused buffer,
-//!   one allocation for the queued copy, a compare-and-swap on the byte budget and a
-//!   lock-free push. No blocking (unless you choose [`Backpressure::Block`]), no panics, no
-//!   logging through `tracing`.
-//! - **Memory.** Bounded in bytes across queue, batches being built, sent and retried
-//!   ([`Builder::buffer_bytes`]); on top, each request in flight holds a copy of its batch
-//!   (≤ 1 MiB) while the SDK serialises it.
-//! - **Batching.** Every `PutLogEvents` limit ([`limits`]): ≤ 10,000 events, ≤ 1,048,576
-//!   bytes counting 26 bytes per event, chronological, ≤ 24 hours apart; events older than 14
-//!   days or more than 2 hours ahead are counted and not sent. Records over
-//!   [`Builder::max_event_bytes`] are truncated into valid JSON marked `"truncated": true`.
-//! - **Delivery.** Throttling, 5xx, timeouts and connection errors are retried with capped
-//!   exponential backoff and full jitter for up to [`Builder::max_retry_duration`]; a deleted
-//!   group or stream is re-created; sequence tokens are followed when an endpoint enforces
-//!   them; bad requests and credential errors are not retried (one clear, rate-limited line
-//!   on stderr says what to fix). Everything not delivered is counted by reason
-//!   ([`MetricsSnapshot`]), and a WARN record reports drops in CloudWatch itself.
+//! ```json
+//! {"timestamp":"2026-11-24T13:49:06.123Z","level":"ERROR","message":"payment declined",
+//!  "service":"orders-api","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",
+//!  "target":"orders_api","env":"prod","order_id":42,"amount":19.99,
+//!  "spans":[{"name":"request","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}]}
+//! ```
+//!
+//! `timestamp` is RFC 3339 UTC with milliseconds, when the event happened (also the
+//! CloudWatch event's timestamp); `trace_id` is the event's own field, else the nearest
+//! span's. A field that would overwrite a reserved key is kept as `field.<name>`; errors
+//! recorded as `&dyn Error` keep their `source()` chain. [`record`] documents the format and
+//! reads it back ([`record::LogRecord`]).
+//!
+//! # Guarantees
+//!
+//! ## Limits
+//! Every request respects `PutLogEvents`' limits ([`limits`]): at most 10,000 events and
+//! 1,048,576 bytes counting 26 bytes per event, chronological, spanning at most 24 hours.
+//! Events older than 14 days or more than 2 hours ahead are counted
+//! ([`Dropped::too_old`], [`Dropped::too_new`]) and not sent. A record longer than
+//! [`Builder::max_event_bytes`] is truncated into valid JSON marked `"truncated": true`
+//! (counted in [`MetricsSnapshot::truncated`]), never split or dropped.
+//!
+//! ## Retries
+//! Throttling, 5xx answers, timeouts ([`Builder::request_timeout`]) and connection errors are
+//! retried with capped exponential backoff and full jitter for up to
+//! [`Builder::max_retry_duration`]; then the batch is dropped and counted
+//! ([`Dropped::retries_exhausted`]). A deleted group or stream is re-created;
+//! `DataAlreadyAcceptedException` is success; sequence tokens are followed when an endpoint
+//! enforces them. Bad requests and credential or permission errors are not retried: they are
+//! counted ([`Dropped::non_retryable`]) and one rate-limited line on stderr says what to fix.
+//! The SDK's own retries are turned off for these calls, so the bound is the layer's.
+//!
+//! ## Backpressure and memory
+//! Records held anywhere in the layer (queued, in batches being built, sent or retried) are
+//! bounded by [`Builder::buffer_bytes`] (16 MiB by default), counted as CloudWatch counts
+//! them; each request in flight also holds a copy of its batch (≤ 1 MiB) while the SDK
+//! serialises it. When the buffer is full, [`Backpressure::DropNewest`] (the default) drops
+//! the new event and counts it ([`Dropped::buffer_full`]); [`Backpressure::Block`] makes the
+//! application thread wait up to its timeout first. On the application thread an event costs
+//! one encoding into a reused buffer and a lock-free push: no I/O, no lock held while
+//! waiting, no panic, no logging through `tracing`.
+//!
+//! ## Shutdown and flushing
+//! [`Builder::build`] returns the layer and a [`WorkerGuard`]. Dropping the guard delivers
+//! what is buffered, waiting at most [`Builder::shutdown_timeout`], and needs no async
+//! runtime; [`WorkerGuard::shutdown`] does the same from async code and returns the final
+//! counters. Bind the guard to a name (`let _guard = ...`): `let _ = ...` drops it at once.
+//! [`WorkerGuard::handle`] gives a cloneable [`CloudWatchHandle`] whose
+//! [`flush`](CloudWatchHandle::flush) waits until everything emitted so far is delivered or
+//! dropped; an AWS Lambda function calls it at the end of each invocation, because the
+//! execution environment is frozen between invocations (see `examples/lambda.rs`).
+//!
+//! ## What is never lost silently
+//! Every event the layer sees is delivered or counted in exactly one [`Dropped`] reason; once
+//! the worker is idle, `emitted == delivered + dropped.total()`. Read the counters with
+//! [`WorkerGuard::metrics`] or [`CloudWatchHandle::metrics`]. After drops, the layer writes a
+//! WARN record into the log stream itself saying how many events were dropped and why, so a
+//! reader of the logs sees the gap.
+//!
+//! ## Isolation
+//! The worker runs on its own thread with its own current-thread Tokio runtime, with
+//! `tracing`'s dispatcher set to none: it works with or without Tokio in the application,
+//! and the SDK's own events never loop back into the layer.
 //!
 //! # Defaults
+//!
 //! | setting | default |
 //! |---|---|
+//! | [`Builder::log_group`] | required |
+//! | [`Builder::service`] | required |
 //! | [`Builder::log_stream`] | `<service>/<host>/<pid>/<start time>` ([`default_stream_name`]) |
+//! | [`Builder::static_field`] | none |
 //! | [`Builder::flush_interval`] | 1 s ([`DEFAULT_FLUSH_INTERVAL`]) |
 //! | [`Builder::buffer_bytes`] | 16 MiB ([`DEFAULT_BUFFER_BYTES`]) |
 //! | [`Builder::backpressure`] | [`Backpressure::DropNewest`] |
@@ -74,100 +148,111 @@
 //! | [`Builder::retention_days`] | none (never expire) |
 //!
 //! # Features
-//! - `client` (default): the layer, its worker and the CloudWatch Logs client. Without it,
-//!   only [`record`] is compiled, for programs that read the records back.
-//! - `test-util`: [`MemoryClient`], an in-memory [`LogsClient`] for tests.
+//!
+//! | feature | default | what it adds | dependencies it brings |
+//! |---|---|---|---|
+//! | `aws-sdk` | yes | `LogsClient` for `aws_sdk_cloudwatchlogs::Client`, `ClientError: From<SdkError>`; enables `layer` | `aws-sdk-cloudwatchlogs`, `aws-smithy-types`, `aws-smithy-runtime-api` |
+//! | `layer` | via `aws-sdk` | the Layer, the worker, the guard, the [`LogsClient`] trait, metrics | `tracing`, `tracing-subscriber` (`registry` only), `tokio` (`rt`, `sync`, `time`, `macros`), `thiserror`, `rand` |
+//! | `test-util` | no | [`MemoryClient`], an in-memory [`LogsClient`] for tests; enables `layer` | none |
+//!
+//! Without any feature (`default-features = false`) only [`record`] and [`limits`] are
+//! compiled, with `serde` and `serde_json`: what a program that reads the records back needs.
+//! With `default-features = false, features = ["layer"]` the layer builds without any AWS
+//! crate, for a client of your own (`examples/custom_client.rs`).
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(test)]
 mod layer_tests;
+pub mod limits;
 pub mod record;
 
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod batch;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod budget;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod builder;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod chunk;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod client;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod clock;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod config;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod delivery;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod diagnostic;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod encode;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod error;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod event;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod guard;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod layer;
-#[cfg(feature = "client")]
-pub mod limits;
 #[cfg(feature = "test-util")]
 mod memory;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod metrics;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod retry;
-#[cfg(feature = "client")]
+#[cfg(feature = "aws-sdk")]
+mod sdk;
+#[cfg(feature = "layer")]
 mod shared;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod truncate;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 mod worker;
 
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use budget::Backpressure;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use builder::Builder;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use client::{
-    BoxFuture, ClientError, ErrorKind, HasStatus, LogsClient, PutLogEventsRequest,
-    PutLogEventsResponse, RejectedEvents,
+    BoxFuture, ClientError, ErrorKind, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
+    RejectedEvents,
 };
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use config::{
-    Config, DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SHUTDOWN_TIMEOUT, default_stream_name,
+    DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
+    default_stream_name,
 };
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use error::BuildError;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use event::LogEvent;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use guard::{CloudWatchHandle, WorkerGuard};
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use layer::CloudWatchLayer;
 #[cfg(feature = "test-util")]
 pub use memory::MemoryClient;
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub use metrics::{Dropped, MetricsSnapshot};
 
-/// Starts configuring a layer. See [`Builder`].
+/// Starts configuring a layer: the crate's entry point. See [`Builder`] for every setting and
+/// [`Builder::build`] for what it returns.
 ///
 /// ```
 /// let builder = tracing_cloudwatch_logs::builder()
 ///     .log_group("/demo/orders-api")
 ///     .service("orders-api");
 /// ```
-#[cfg(feature = "client")]
+#[cfg(feature = "layer")]
 pub fn builder() -> Builder {
     Builder::default()
 }
 
-/// The README's code blocks, compiled as doc tests so the quick start stays true.
+/// The crate README's code blocks, compiled as doc tests so its quick start stays true.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

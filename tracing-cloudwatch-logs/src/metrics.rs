@@ -63,7 +63,10 @@ impl Metrics {
 /// Reading it costs a handful of relaxed atomic loads. Counters only grow, except
 /// `buffered_bytes`. Once the worker is idle (after a flush or shutdown),
 /// `emitted == delivered + dropped.total()`.
+///
+/// `#[non_exhaustive]`: new counters may be added in minor versions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MetricsSnapshot {
     /// Every event the layer saw (after filters): accepted, or dropped before it was queued.
     pub emitted: u64,
@@ -91,7 +94,11 @@ pub struct MetricsSnapshot {
 }
 
 /// Events dropped, by reason. The reasons do not overlap.
+///
+/// `#[non_exhaustive]`: new reasons may be added in minor versions; [`Dropped::total`] will
+/// count them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Dropped {
     /// The buffer was full (policy `DropNewest`, or `Block` after its timeout).
     pub buffer_full: u64,

@@ -1,0 +1,162 @@
+//! [`LogsClient`] for the AWS SDK's CloudWatch Logs client (feature `aws-sdk`), and the
+//! conversion of any SDK error into the worker's [`ClientError`].
+//!
+//! Kept apart from `client.rs` so that the Layer and the worker build without any AWS crate.
+
+use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::retry::RetryConfig;
+
+use crate::client::{
+    BoxFuture, ClientError, ErrorKind, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
+    RejectedEvents,
+};
+
+/// Reduces an SDK error to what the retry decision needs: the service's code and HTTP status,
+/// or where the call failed when there was no answer. Useful to a [`LogsClient`] that wraps
+/// the SDK client.
+impl<E> From<SdkError<E, HttpResponse>> for ClientError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn from(err: SdkError<E, HttpResponse>) -> Self {
+        let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        match &err {
+            SdkError::ServiceError(service) => ClientError {
+                kind: ErrorKind::Service,
+                code: service.err().code().map(str::to_owned),
+                status: Some(service.raw().status().as_u16()),
+                message: service.err().message().unwrap_or(&detail).to_owned(),
+                expected_sequence_token: None,
+            },
+            SdkError::TimeoutError(_) => ClientError::transport(ErrorKind::Timeout, detail),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                ClientError::transport(ErrorKind::Timeout, detail)
+            }
+            SdkError::DispatchFailure(_) => ClientError::transport(ErrorKind::Dispatch, detail),
+            SdkError::ResponseError(response) => ClientError {
+                status: Some(response.raw().status().as_u16()),
+                ..ClientError::transport(ErrorKind::Response, detail)
+            },
+            _ => ClientError::transport(ErrorKind::Construction, detail),
+        }
+    }
+}
+
+fn put_error(err: SdkError<PutLogEventsError, HttpResponse>) -> ClientError {
+    let expected = match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            PutLogEventsError::InvalidSequenceTokenException(e) => e.expected_sequence_token(),
+            PutLogEventsError::DataAlreadyAcceptedException(e) => e.expected_sequence_token(),
+            _ => None,
+        }
+        .map(str::to_owned),
+        _ => None,
+    };
+    ClientError {
+        expected_sequence_token: expected,
+        ..ClientError::from(err)
+    }
+}
+
+fn no_sdk_retries() -> aws_sdk_cloudwatchlogs::config::Builder {
+    aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+impl LogsClient for aws_sdk_cloudwatchlogs::Client {
+    fn put_log_events<'a>(
+        &'a self,
+        request: PutLogEventsRequest<'a>,
+    ) -> BoxFuture<'a, Result<PutLogEventsResponse, ClientError>> {
+        Box::pin(async move {
+            // The SDK takes owned events, so each attempt copies the batch once.
+            let events = request
+                .events
+                .iter()
+                .map(|e| {
+                    InputLogEvent::builder()
+                        .timestamp(e.timestamp)
+                        .message(e.message.clone())
+                        .build()
+                        .map_err(|b| ClientError::transport(ErrorKind::Construction, b.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let output = self
+                .put_log_events()
+                .log_group_name(request.log_group)
+                .log_stream_name(request.log_stream)
+                .set_log_events(Some(events))
+                .set_sequence_token(request.sequence_token.map(str::to_owned))
+                .customize()
+                .config_override(no_sdk_retries())
+                .send()
+                .await
+                .map_err(put_error)?;
+            let rejected = output
+                .rejected_log_events_info()
+                .map(|info| RejectedEvents {
+                    too_new_start: info.too_new_log_event_start_index().map(index),
+                    too_old_end: info.too_old_log_event_end_index().map(index),
+                    expired_end: info.expired_log_event_end_index().map(index),
+                })
+                .unwrap_or_default();
+            Ok(PutLogEventsResponse {
+                next_sequence_token: output.next_sequence_token().map(str::to_owned),
+                rejected,
+            })
+        })
+    }
+
+    fn create_log_group<'a>(&'a self, group: &'a str) -> BoxFuture<'a, Result<(), ClientError>> {
+        Box::pin(async move {
+            self.create_log_group()
+                .log_group_name(group)
+                .customize()
+                .config_override(no_sdk_retries())
+                .send()
+                .await
+                .map(drop)
+                .map_err(ClientError::from)
+        })
+    }
+
+    fn create_log_stream<'a>(
+        &'a self,
+        group: &'a str,
+        stream: &'a str,
+    ) -> BoxFuture<'a, Result<(), ClientError>> {
+        Box::pin(async move {
+            self.create_log_stream()
+                .log_group_name(group)
+                .log_stream_name(stream)
+                .customize()
+                .config_override(no_sdk_retries())
+                .send()
+                .await
+                .map(drop)
+                .map_err(ClientError::from)
+        })
+    }
+
+    fn put_retention_policy<'a>(
+        &'a self,
+        group: &'a str,
+        days: i32,
+    ) -> BoxFuture<'a, Result<(), ClientError>> {
+        Box::pin(async move {
+            self.put_retention_policy()
+                .log_group_name(group)
+                .retention_in_days(days)
+                .send()
+                .await
+                .map(drop)
+                .map_err(ClientError::from)
+        })
+    }
+}
+
+fn index(i: i32) -> usize {
+    usize::try_from(i).unwrap_or(0)
+}

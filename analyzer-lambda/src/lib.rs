@@ -56,3 +56,4 @@ pub mod replay;
 pub mod retry;
 pub mod severity;
 pub mod store;
+pub mod trace;

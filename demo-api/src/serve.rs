@@ -24,7 +24,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .context("building the HTTP client for the payments service")?;
     let upstream = provider.url().to_owned();
     let state = AppState::new(Arc::new(provider), deadline);
-    serve(args.listen, &args.telemetry(), Some(&upstream), app::app(state)).await
+    serve(
+        args.listen,
+        &args.telemetry(),
+        Some(&upstream),
+        app::app(state),
+    )
+    .await
 }
 
 /// Runs the payments service until SIGINT or SIGTERM (see [`serve`]).
@@ -33,7 +39,13 @@ pub async fn run_payments(args: PaymentsArgs) -> anyhow::Result<()> {
         processor: Arc::new(SimulatedProvider::new(args.processor())),
         processor_deadline: Duration::from_millis(args.processor_deadline_ms),
     };
-    serve(args.listen, &args.telemetry(), None, app::payments_app(state)).await
+    serve(
+        args.listen,
+        &args.telemetry(),
+        None,
+        app::payments_app(state),
+    )
+    .await
 }
 
 /// Serves `router` until SIGINT or SIGTERM, then stops accepting connections, lets

@@ -74,7 +74,11 @@ impl TraceContext {
             if let Some(parent) = header(TRACEPARENT).and_then(parse_traceparent_header) {
                 (parent.trace_id, TraceSource::Traceparent, parent.sampled)
             } else if let Some(xray) = header(X_AMZN_TRACE_ID).and_then(parse_xray_header) {
-                (xray.trace_id, TraceSource::XRay, xray.sampled != Some(false))
+                (
+                    xray.trace_id,
+                    TraceSource::XRay,
+                    xray.sampled != Some(false),
+                )
             } else if let Some(id) = &request_id {
                 (id.clone(), TraceSource::RequestId, true)
             } else {
@@ -319,12 +323,12 @@ mod tests {
     fn invalid_xray_headers_are_rejected() {
         for bad in [
             "",
-            "Parent=53995c3f42cd8ad8;Sampled=1",         // no root
-            "Root=2-5759e988-bd862e3fe1be46a994272793",  // unknown version
-            "Root=1-5759e98-bd862e3fe1be46a994272793",   // short time
-            "Root=1-5759e988-bd862e3fe1be46a99427279",   // short random part
-            "Root=1-5759e988-bd862e3fe1be46a99427279z",  // not hex
-            "Root=1-00000000-000000000000000000000000",  // all zero
+            "Parent=53995c3f42cd8ad8;Sampled=1",        // no root
+            "Root=2-5759e988-bd862e3fe1be46a994272793", // unknown version
+            "Root=1-5759e98-bd862e3fe1be46a994272793",  // short time
+            "Root=1-5759e988-bd862e3fe1be46a99427279",  // short random part
+            "Root=1-5759e988-bd862e3fe1be46a99427279z", // not hex
+            "Root=1-00000000-000000000000000000000000", // all zero
             "Root=1-5759e988-bd862e3fe1be46a994272793-9", // extra part
         ] {
             assert_eq!(parse_xray_header(bad), None, "{bad}");
@@ -352,15 +356,23 @@ mod tests {
 
         // A request id that is not W3C-shaped travels as a request id only.
         let by_id = TraceContext::from_headers(&headers(&[(X_REQUEST_ID, "req-7")]));
-        assert_eq!(by_id.outgoing_headers(), [(X_REQUEST_ID, "req-7".to_owned())]);
+        assert_eq!(
+            by_id.outgoing_headers(),
+            [(X_REQUEST_ID, "req-7".to_owned())]
+        );
     }
 
     #[test]
     fn precedence_is_traceparent_then_xray_then_request_id() {
         let xray = "Root=1-5759e988-bd862e3fe1be46a994272793";
-        let both = TraceContext::from_headers(&headers(&[(TRACEPARENT, VALID), (X_AMZN_TRACE_ID, xray)]));
-        assert_eq!((both.trace_id.as_str(), both.source), (TRACE, TraceSource::Traceparent));
-        let lb = TraceContext::from_headers(&headers(&[(X_AMZN_TRACE_ID, xray), (X_REQUEST_ID, "r-1")]));
+        let both =
+            TraceContext::from_headers(&headers(&[(TRACEPARENT, VALID), (X_AMZN_TRACE_ID, xray)]));
+        assert_eq!(
+            (both.trace_id.as_str(), both.source),
+            (TRACE, TraceSource::Traceparent)
+        );
+        let lb =
+            TraceContext::from_headers(&headers(&[(X_AMZN_TRACE_ID, xray), (X_REQUEST_ID, "r-1")]));
         assert_eq!(
             (lb.trace_id.as_str(), lb.source, lb.response_request_id()),
             ("5759e988bd862e3fe1be46a994272793", TraceSource::XRay, "r-1")

@@ -141,7 +141,10 @@ async fn trace_shows_one_failed_request_across_both_services_and_its_incidents()
         "two records per service (the failure and the completion): {steps:#?}"
     );
     assert_eq!(records[charge_failed]["service"], "payments");
-    assert_eq!(records[charge_failed]["span_path"], serde_json::json!(["request"]));
+    assert_eq!(
+        records[charge_failed]["span_path"],
+        serde_json::json!(["request"])
+    );
     assert_eq!(records[payment_failed]["fields"]["order_id"], orders[0]);
 
     // The incidents of the trace: one per ERROR record, from both services.
@@ -150,27 +153,43 @@ async fn trace_shows_one_failed_request_across_both_services_and_its_incidents()
         .iter()
         .map(|i| {
             assert_eq!(i["trace_id"], TRACE_W3C);
-            (i["service"].as_str().unwrap(), i["message"].as_str().unwrap())
+            (
+                i["service"].as_str().unwrap(),
+                i["message"].as_str().unwrap(),
+            )
         })
         .collect();
     found.sort();
     assert_eq!(
         found,
-        [("orders-api", "payment failed"), ("payments", "charge failed")]
+        [
+            ("orders-api", "payment failed"),
+            ("payments", "charge failed")
+        ]
     );
 
     // The same as text, asked for in W3C form.
     let mut args = vec!["trace", TRACE_W3C];
     args.extend(groups);
-    let text = String::from_utf8(run(&moto, "analyzer-lambda", &args, &analyzer_env).stdout).unwrap();
-    assert!(text.starts_with(&format!("trace {TRACE_W3C} (X-Ray {TRACE_XRAY})\n")), "{text}");
+    let text =
+        String::from_utf8(run(&moto, "analyzer-lambda", &args, &analyzer_env).stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("trace {TRACE_W3C} (X-Ray {TRACE_XRAY})\n")),
+        "{text}"
+    );
     assert!(text.contains("4 record(s) from 2 service(s)"), "{text}");
-    assert!(text.contains(&format!("2 incident(s) in {table}")), "{text}");
+    assert!(
+        text.contains(&format!("2 incident(s) in {table}")),
+        "{text}"
+    );
 
     // Clear failures, each with its exit code.
     let code = |args: &[&str]| {
         let output = run_any(&moto, "analyzer-lambda", args, &analyzer_env);
-        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     };
     let (status, stderr) = code(&["trace", "req-1", "--log-group", ORDERS_GROUP]);
     assert_eq!(status, Some(2), "{stderr}");

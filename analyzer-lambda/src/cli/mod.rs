@@ -61,7 +61,13 @@ pub struct TraceArgs {
     pub trace_id: TraceId,
     /// A log group to search (repeatable; comma-separated in the environment, as
     /// `provision` takes them).
-    #[arg(long = "log-group", value_name = "GROUP", env = "LOGPIPE_LOG_GROUPS", value_delimiter = ',', required = true)]
+    #[arg(
+        long = "log-group",
+        value_name = "GROUP",
+        env = "LOGPIPE_LOG_GROUPS",
+        value_delimiter = ',',
+        required = true
+    )]
     pub log_groups: Vec<String>,
     /// Start of the window: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time.
     #[arg(long, default_value = "1h", conflicts_with = "start")]

@@ -112,7 +112,8 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
                 "log group(s) {} do not exist in {}: check the names and the region \
                  (`provision status` lists the subscribed groups)",
                 missing.join(", "),
-                sdk.region().map_or("this region".to_owned(), |r| r.to_string())
+                sdk.region()
+                    .map_or("this region".to_owned(), |r| r.to_string())
             ),
         ));
     }

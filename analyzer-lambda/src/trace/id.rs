@@ -145,7 +145,10 @@ mod tests {
         ] {
             let err = TraceId::parse(bad).unwrap_err();
             let text = err.to_string();
-            assert!(text.contains("32 hex digits") && text.contains("X-Ray"), "{text}");
+            assert!(
+                text.contains("32 hex digits") && text.contains("X-Ray"),
+                "{text}"
+            );
         }
     }
 

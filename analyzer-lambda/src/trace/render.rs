@@ -89,7 +89,13 @@ impl fmt::Display for Report {
                     } else {
                         format!("{}  {fields}", e.message)
                     };
-                    [e.time.clone(), e.service.clone(), e.level.clone(), span, message]
+                    [
+                        e.time.clone(),
+                        e.service.clone(),
+                        e.level.clone(),
+                        span,
+                        message,
+                    ]
                 })
                 .collect();
             table(f, ["TIME", "SERVICE", "LEVEL", "SPAN", "MESSAGE"], &rows)?;
@@ -114,7 +120,14 @@ impl fmt::Display for Report {
                         .collect();
                     table(
                         f,
-                        ["TIME", "SEVERITY", "SERVICE", "MESSAGE", "FINGERPRINT", "INCIDENT"],
+                        [
+                            "TIME",
+                            "SEVERITY",
+                            "SERVICE",
+                            "MESSAGE",
+                            "FINGERPRINT",
+                            "INCIDENT",
+                        ],
                         &rows,
                     )?;
                 }
@@ -172,7 +185,11 @@ fn field_value(value: &Value) -> String {
     match value {
         Value::String(s) => quote_if_needed(s),
         Value::Object(o) if o.contains_key(ERROR_MESSAGE) => {
-            let mut chain: Vec<&str> = o.get(ERROR_MESSAGE).and_then(Value::as_str).into_iter().collect();
+            let mut chain: Vec<&str> = o
+                .get(ERROR_MESSAGE)
+                .and_then(Value::as_str)
+                .into_iter()
+                .collect();
             if let Some(sources) = o.get(ERROR_SOURCES).and_then(Value::as_array) {
                 chain.extend(sources.iter().filter_map(Value::as_str));
             }
@@ -261,21 +278,32 @@ mod tests {
             ["TIME", "SERVICE", "LEVEL", "SPAN", "MESSAGE"]
         );
         assert!(lines[4].contains("payments    ERROR  request  charge failed  reason=do_not_honor error=\"refused: card declined\""), "{text}");
-        assert!(lines[5].contains("orders-api  ERROR  request  payment failed  order_id=7"), "{text}");
+        assert!(
+            lines[5].contains("orders-api  ERROR  request  payment failed  order_id=7"),
+            "{text}"
+        );
         assert_eq!(lines[7], "0 incident(s) in demo-Incidents");
     }
 
     #[test]
     fn without_a_table_the_text_says_how_to_get_incidents() {
         let text = report().to_string();
-        assert!(text.ends_with("incidents: not looked up (give --incidents-table or set INCIDENTS_TABLE)\n"), "{text}");
+        assert!(
+            text.ends_with(
+                "incidents: not looked up (give --incidents-table or set INCIDENTS_TABLE)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn the_json_carries_both_forms_and_the_whole_records() {
         let value = serde_json::to_value(report()).unwrap();
         assert_eq!(value["trace_id"], TRACE);
-        assert_eq!(value["xray_trace_id"], "1-4bf92f35-77b34da6a3ce929d0e0e4736");
+        assert_eq!(
+            value["xray_trace_id"],
+            "1-4bf92f35-77b34da6a3ce929d0e0e4736"
+        );
         assert_eq!(value["records"][1]["record"]["order_id"], 7);
         assert_eq!(value["records"][0]["span_path"], json!(["request"]));
         assert_eq!(value["incidents"], Value::Null);

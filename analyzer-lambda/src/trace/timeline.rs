@@ -62,9 +62,11 @@ pub fn entry(event: &FoundEvent, trace: &TraceId) -> Option<Entry> {
     let object = record.as_object()?;
     let spans = object.get(SPANS).and_then(Value::as_array);
     let carries = |o: &Map<String, Value>| {
-        TRACE_ID_KEYS
-            .iter()
-            .any(|key| o.get(*key).and_then(Value::as_str).is_some_and(|v| trace.matches(v)))
+        TRACE_ID_KEYS.iter().any(|key| {
+            o.get(*key)
+                .and_then(Value::as_str)
+                .is_some_and(|v| trace.matches(v))
+        })
     };
     let in_span = spans.is_some_and(|s| s.iter().filter_map(Value::as_object).any(carries));
     if !carries(object) && !in_span {
@@ -152,16 +154,34 @@ mod tests {
     #[test]
     fn a_layer_record_becomes_an_entry_with_its_key_fields() {
         let e = entry(
-            &event("/demo/payments", "1", 5, layer_record("payments", "charge failed", TRACE)),
+            &event(
+                "/demo/payments",
+                "1",
+                5,
+                layer_record("payments", "charge failed", TRACE),
+            ),
             &trace(),
         )
         .unwrap();
         assert_eq!(
-            (e.time.as_str(), e.service.as_str(), e.level.as_str(), e.message.as_str()),
-            ("2026-11-24T14:02:11.532Z", "payments", "ERROR", "charge failed")
+            (
+                e.time.as_str(),
+                e.service.as_str(),
+                e.level.as_str(),
+                e.message.as_str()
+            ),
+            (
+                "2026-11-24T14:02:11.532Z",
+                "payments",
+                "ERROR",
+                "charge failed"
+            )
         );
         assert_eq!(e.span_path, ["request"]);
-        assert_eq!(Value::Object(e.fields), json!({ "version": "0.1.0", "order_id": 7 }));
+        assert_eq!(
+            Value::Object(e.fields),
+            json!({ "version": "0.1.0", "order_id": 7 })
+        );
         assert_eq!(e.record["target"], "demo_api::routes::charges");
     }
 
@@ -185,7 +205,10 @@ mod tests {
         let xray = json!({ "level": "INFO", "message": "powertools", "xray_trace_id": "1-4bf92f35-77b34da6a3ce929d0e0e4736" });
         let in_span = json!({ "level": "INFO", "message": "span only", "spans": [{ "name": "request", "trace_id": TRACE }] });
         let entries = assemble(
-            &[event("/aws/lambda/fn", "1", 1, xray), event("/g", "2", 2, in_span)],
+            &[
+                event("/aws/lambda/fn", "1", 1, xray),
+                event("/g", "2", 2, in_span),
+            ],
             &trace(),
         );
         let messages: Vec<&str> = entries.iter().map(|e| e.message.as_str()).collect();
@@ -198,11 +221,36 @@ mod tests {
     #[test]
     fn entries_from_several_groups_are_merged_in_time_order_each_once() {
         let events = [
-            event("/demo/orders-api", "o1", 10, layer_record("orders-api", "order created", TRACE)),
-            event("/demo/orders-api", "o2", 30, layer_record("orders-api", "payment failed", TRACE)),
-            event("/demo/orders-api", "o3", 30, layer_record("orders-api", "request completed", TRACE)),
-            event("/demo/payments", "p1", 20, layer_record("payments", "charge failed", TRACE)),
-            event("/demo/payments", "p1", 20, layer_record("payments", "charge failed", TRACE)),
+            event(
+                "/demo/orders-api",
+                "o1",
+                10,
+                layer_record("orders-api", "order created", TRACE),
+            ),
+            event(
+                "/demo/orders-api",
+                "o2",
+                30,
+                layer_record("orders-api", "payment failed", TRACE),
+            ),
+            event(
+                "/demo/orders-api",
+                "o3",
+                30,
+                layer_record("orders-api", "request completed", TRACE),
+            ),
+            event(
+                "/demo/payments",
+                "p1",
+                20,
+                layer_record("payments", "charge failed", TRACE),
+            ),
+            event(
+                "/demo/payments",
+                "p1",
+                20,
+                layer_record("payments", "charge failed", TRACE),
+            ),
         ];
         let entries = assemble(&events, &trace());
         let order: Vec<(&str, &str)> = entries

@@ -151,8 +151,11 @@ impl PaymentError {
 /// A payment provider: charges an amount for an order and returns a payment id.
 pub trait PaymentProvider: Send + Sync + 'static {
     /// Charges as `charge` says, within the trace `trace` (which a remote provider carries on).
-    fn charge(&self, charge: Charge, trace: &TraceContext)
-    -> BoxFuture<'_, Result<String, ProviderError>>;
+    fn charge(
+        &self,
+        charge: Charge,
+        trace: &TraceContext,
+    ) -> BoxFuture<'_, Result<String, ProviderError>>;
 }
 
 /// Charges through `provider`, giving up after `deadline`.

@@ -102,9 +102,10 @@ mod tests {
 
     #[test]
     fn timeouts_and_failures_keep_the_services_words() {
-        let Err(ProviderError::UpstreamTimedOut { message }) =
-            interpret(504, br#"{"error":"payment provider did not answer within 9 ms"}"#)
-        else {
+        let Err(ProviderError::UpstreamTimedOut { message }) = interpret(
+            504,
+            br#"{"error":"payment provider did not answer within 9 ms"}"#,
+        ) else {
             panic!("not a timeout")
         };
         assert_eq!(message, "payment provider did not answer within 9 ms");

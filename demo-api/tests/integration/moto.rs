@@ -97,8 +97,17 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
     let payments = Command::new(env!("CARGO_BIN_EXE_demo-api"))
         .envs(moto.env())
         .env_remove("RUST_LOG")
-        .args(["payments", "--listen", &format!("127.0.0.1:{payments_port}")])
-        .args(["--log-group", PAYMENTS_LOG_GROUP, "--log-stream", LOG_STREAM])
+        .args([
+            "payments",
+            "--listen",
+            &format!("127.0.0.1:{payments_port}"),
+        ])
+        .args([
+            "--log-group",
+            PAYMENTS_LOG_GROUP,
+            "--log-stream",
+            LOG_STREAM,
+        ])
         .args(["--payment-decline-rate", "0", "--payment-timeout-rate", "0"])
         // Longer than the time to SIGTERM the orders service below.
         .args(["--processor-deadline-ms", "3000"])
@@ -122,7 +131,10 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
             LOG_STREAM,
         ])
         .args(["--log-filter", "info"])
-        .args(["--payments-url", &format!("http://127.0.0.1:{payments_port}")])
+        .args([
+            "--payments-url",
+            &format!("http://127.0.0.1:{payments_port}"),
+        ])
         // Long enough to send SIGTERM while a timed-out payment is still in flight, with
         // room for a loaded machine.
         .args(["--payment-deadline-ms", "4000"])

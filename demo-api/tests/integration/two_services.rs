@@ -25,7 +25,12 @@ async fn pay(h: &Harness, fail: &str, headers: &[(&str, &str)]) -> Reply {
 /// The records of `trace_id`, by the route of their request span.
 async fn by_route(h: &Harness, trace_id: &str) -> (Vec<Value>, Vec<Value>) {
     let records = h.records_of(trace_id).await;
-    let route = |r: &Value| r["spans"][0]["route"].as_str().unwrap_or_default().to_owned();
+    let route = |r: &Value| {
+        r["spans"][0]["route"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
     let orders = records
         .iter()
         .filter(|r| route(r) == "/orders/{id}/pay")
@@ -40,7 +45,10 @@ async fn by_route(h: &Harness, trace_id: &str) -> (Vec<Value>, Vec<Value>) {
 }
 
 fn messages(records: &[Value]) -> Vec<&str> {
-    records.iter().filter_map(|r| r["message"].as_str()).collect()
+    records
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .collect()
 }
 
 #[tokio::test]
@@ -66,7 +74,10 @@ async fn a_declined_charge_leaves_one_trace_id_in_both_services() {
     assert_has(failed, json!({ "level": "ERROR", "target": ORDERS_TARGET }));
     let sources = failed["error"]["sources"].as_array().unwrap();
     let reason = charge["reason"].as_str().unwrap();
-    assert_eq!(sources, &[json!(format!("card declined by issuer: {reason}"))]);
+    assert_eq!(
+        sources,
+        &[json!(format!("card declined by issuer: {reason}"))]
+    );
 }
 
 #[tokio::test]
@@ -87,7 +98,10 @@ async fn a_processor_timeout_in_payments_is_504_in_both() {
             "sources": ["payments service timed out: payment provider did not answer within 100 ms"],
         })
     );
-    assert_eq!((orders[1]["level"].as_str(), orders[1]["status"].as_u64()), (Some("ERROR"), Some(504)));
+    assert_eq!(
+        (orders[1]["level"].as_str(), orders[1]["status"].as_u64()),
+        (Some("ERROR"), Some(504))
+    );
 }
 
 #[tokio::test]
@@ -99,7 +113,10 @@ async fn an_x_ray_header_from_a_load_balancer_starts_the_trace_of_both() {
     let trace_id = "5759e988bd862e3fe1be46a994272793";
     assert_eq!(reply.trace_id(), trace_id);
     let (orders, payments) = by_route(&h, trace_id).await;
-    assert_eq!(messages(&payments), ["charge captured", "request completed"]);
+    assert_eq!(
+        messages(&payments),
+        ["charge captured", "request completed"]
+    );
     assert_eq!(orders[0]["spans"][0]["trace_source"], "x-amzn-trace-id");
     assert_eq!(payments[0]["spans"][0]["trace_source"], "traceparent");
     assert_eq!(orders[0]["payment_id"], payments[0]["payment_id"]);
@@ -120,11 +137,9 @@ async fn an_unreachable_payments_service_is_502_naming_it() {
     // A port nothing listens on.
     let closed = test_support::free_port();
     let url = format!("http://127.0.0.1:{closed}");
-    let provider = demo_api::payments::http::HttpProvider::new(
-        &url,
-        crate::support::REMOTE_PAYMENT_DEADLINE,
-    )
-    .unwrap();
+    let provider =
+        demo_api::payments::http::HttpProvider::new(&url, crate::support::REMOTE_PAYMENT_DEADLINE)
+            .unwrap();
     let h = Harness::with_provider(
         std::sync::Arc::new(provider),
         crate::support::REMOTE_PAYMENT_DEADLINE,

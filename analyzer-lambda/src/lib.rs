@@ -56,5 +56,6 @@ pub mod replay;
 pub mod retry;
 pub mod severity;
 pub mod store;
+pub mod trace;
 pub mod trace_link;
 pub mod webhook;

@@ -1,5 +1,6 @@
 //! `analyzer-lambda`: the Lambda function (no arguments, inside Lambda) or
-//! `analyzer-lambda replay ...` (the same handler over events read back from CloudWatch).
+//! `analyzer-lambda replay ...` (the same handler over events read back from CloudWatch), or
+//! `analyzer-lambda trace <TRACE_ID> ...` (one trace's records across log groups).
 
 mod cli;
 
@@ -12,6 +13,7 @@ async fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(cli::Command::Replay(replay)) => cli::replay::run(replay).await,
+        Some(cli::Command::Trace(trace)) => return cli::trace::run(trace).await,
         None => cli::function::run().await,
     };
     match result {

@@ -1,4 +1,5 @@
-//! The router and its middleware: request span, trace-id headers, completion log, panics.
+//! The routers of both services and the middleware they share: request span, trace-id
+//! headers, completion log, panics.
 
 use std::any::Any;
 use std::time::Instant;
@@ -15,7 +16,7 @@ use tracing::{Instrument, error, info, info_span};
 
 use crate::panics;
 use crate::routes::{self, ApiError};
-use crate::state::AppState;
+use crate::state::{AppState, PaymentsState};
 use crate::trace_context::{TraceContext, X_REQUEST_ID, X_TRACE_ID};
 
 /// The `route` logged for requests no route matched (they answer 404).
@@ -23,28 +24,47 @@ pub const UNMATCHED_ROUTE: &str = "<unmatched>";
 
 /// The orders service: routes plus middleware, ready to serve or to `oneshot` in tests.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/health", get(routes::health::health))
         .route("/orders", post(routes::orders::create))
         .route("/orders/{id}", get(routes::orders::get))
         .route("/orders/{id}/pay", post(routes::payments::pay))
         .route("/panic", get(routes::panic::panic))
         .fallback(not_found)
-        .with_state(state)
-        // `Router::layer` wraps every route (and the fallback) separately, after routing, so
-        // the middleware sees `MatchedPath`. Within the `ServiceBuilder` the first layer is
-        // the outermost:
-        //   1. `request_context` opens the request span and wraps everything below in it;
-        //      it also writes the completion log and the trace-id response headers, so they
-        //      cover the 500 made from a panic too.
-        //   2. `CatchPanicLayer` turns a handler panic into a 500. Being inside the span,
-        //      its ERROR record carries the request's trace_id. (Put it outside and the
-        //      panic would unwind through the span and be logged with no trace_id.)
-        .layer(
-            ServiceBuilder::new()
-                .layer(middleware::from_fn(request_context))
-                .layer(CatchPanicLayer::custom(panic_response)),
+        .with_state(state);
+    observed(routes)
+}
+
+/// The payments service: `POST /charges` and `GET /health`, with the same middleware, so
+/// its records carry the trace id the orders service sent in `traceparent`.
+pub fn payments_app(state: PaymentsState) -> Router {
+    let routes = Router::new()
+        .route("/health", get(routes::health::health))
+        .route(
+            crate::payments::wire::CHARGES_PATH,
+            post(routes::charges::charge),
         )
+        .fallback(not_found)
+        .with_state(state);
+    observed(routes)
+}
+
+/// Wraps every route of `routes` in the middleware.
+fn observed(routes: Router) -> Router {
+    // `Router::layer` wraps every route (and the fallback) separately, after routing, so
+    // the middleware sees `MatchedPath`. Within the `ServiceBuilder` the first layer is
+    // the outermost:
+    //   1. `request_context` opens the request span and wraps everything below in it;
+    //      it also writes the completion log and the trace-id response headers, so they
+    //      cover the 500 made from a panic too.
+    //   2. `CatchPanicLayer` turns a handler panic into a 500. Being inside the span,
+    //      its ERROR record carries the request's trace_id. (Put it outside and the
+    //      panic would unwind through the span and be logged with no trace_id.)
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(request_context))
+            .layer(CatchPanicLayer::custom(panic_response)),
+    )
 }
 
 /// Runs the request inside a `request` span carrying `trace_id`, `method`, `route` and

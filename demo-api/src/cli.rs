@@ -14,9 +14,10 @@ AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE and t
 config files, instance and container roles, and AWS_ENDPOINT_URL (or
 AWS_ENDPOINT_URL_CLOUDWATCH_LOGS) to point at a local emulator.";
 
-/// The orders demo service for tracing-cloudwatch-logs, and a traffic generator for it.
+/// The demo services for tracing-cloudwatch-logs (`orders`, which calls `payments` over
+/// HTTP), and a traffic generator for them.
 ///
-/// With no subcommand, `serve` runs.
+/// With no subcommand, `serve` (the orders service) runs.
 #[derive(Debug, Parser)]
 #[command(version, args_conflicts_with_subcommands = true, after_help = AWS_HELP)]
 pub struct Cli {
@@ -31,10 +32,13 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the orders service (the default).
+    /// Run the orders service (the default); it charges through the payments service.
     #[command(after_help = AWS_HELP)]
     Serve(ServeArgs),
-    /// Send a mix of good and failing requests to a running instance.
+    /// Run the payments service, which charges a simulated card processor.
+    #[command(after_help = AWS_HELP)]
+    Payments(PaymentsArgs),
+    /// Send a mix of good and failing requests to a running orders service.
     Traffic(TrafficArgs),
 }
 
@@ -45,18 +49,9 @@ impl Cli {
     }
 }
 
-/// `demo-api serve`.
+/// Logging flags both services take.
 #[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000")]
-    pub listen: SocketAddr,
-    /// Service name, written into every record.
-    #[arg(long, env = "SERVICE_NAME", default_value = "orders-api")]
-    pub service: String,
-    /// CloudWatch log group (created if missing).
-    #[arg(long, env = "LOG_GROUP", default_value = "/demo/orders-api")]
-    pub log_group: String,
+pub struct LoggingArgs {
     /// CloudWatch log stream (default: `<service>/<host>/<pid>/<start time>`).
     #[arg(long, env = "LOG_STREAM")]
     pub log_stream: Option<String>,
@@ -70,38 +65,94 @@ pub struct ServeArgs {
     /// Longest wait for the last logs to be delivered at shutdown, in milliseconds.
     #[arg(long, env = "LOG_SHUTDOWN_TIMEOUT_MS", default_value_t = 5_000)]
     pub log_shutdown_timeout_ms: u64,
-    /// Share of payments the simulated provider declines at random (0 to 1).
-    #[arg(long, env = "PAYMENT_DECLINE_RATE", default_value_t = 0.1)]
-    pub payment_decline_rate: f64,
-    /// Share of payments the simulated provider never answers at random (0 to 1).
-    #[arg(long, env = "PAYMENT_TIMEOUT_RATE", default_value_t = 0.02)]
-    pub payment_timeout_rate: f64,
-    /// Latency of a normal provider answer, in milliseconds.
-    #[arg(long, env = "PAYMENT_LATENCY_MS", default_value_t = 80)]
-    pub payment_latency_ms: u64,
-    /// Deadline of a provider call, in milliseconds; past it the request answers 504.
-    #[arg(long, env = "PAYMENT_DEADLINE_MS", default_value_t = 2_000)]
-    pub payment_deadline_ms: u64,
-    /// Seed for the provider's random failures (reproducible demos).
-    #[arg(long, env = "PAYMENT_SEED")]
-    pub payment_seed: Option<u64>,
 }
 
-impl ServeArgs {
-    /// The logging settings these flags describe.
-    pub fn telemetry(&self) -> TelemetrySettings {
+impl LoggingArgs {
+    fn telemetry(&self, service: &str, log_group: &str) -> TelemetrySettings {
         TelemetrySettings {
-            service: self.service.clone(),
-            log_group: self.log_group.clone(),
+            service: service.to_owned(),
+            log_group: log_group.to_owned(),
             log_stream: self.log_stream.clone(),
             filter: self.log_filter.clone(),
             stdout: !self.no_stdout_logs,
             shutdown_timeout: Duration::from_millis(self.log_shutdown_timeout_ms),
         }
     }
+}
 
-    /// The simulated payment provider these flags describe.
-    pub fn payments(&self) -> SimulatedSettings {
+/// `demo-api serve`: the orders service.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Service name, written into every record.
+    #[arg(long, env = "SERVICE_NAME", default_value = "orders-api")]
+    pub service: String,
+    /// CloudWatch log group (created if missing).
+    #[arg(long, env = "LOG_GROUP", default_value = "/demo/orders-api")]
+    pub log_group: String,
+    /// Logging.
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+    /// Base URL of the payments service (`demo-api payments`), http only.
+    #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:3001", value_parser = parse_http_url)]
+    pub payments_url: String,
+    /// Deadline of a call to the payments service, in milliseconds; past it the request
+    /// answers 504.
+    #[arg(long, env = "PAYMENT_DEADLINE_MS", default_value_t = 2_000)]
+    pub payment_deadline_ms: u64,
+}
+
+impl ServeArgs {
+    /// The logging settings these flags describe.
+    pub fn telemetry(&self) -> TelemetrySettings {
+        self.logging.telemetry(&self.service, &self.log_group)
+    }
+}
+
+/// `demo-api payments`: the payments service.
+#[derive(Debug, Clone, Args)]
+pub struct PaymentsArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PAYMENTS_LISTEN_ADDR", default_value = "127.0.0.1:3001")]
+    pub listen: SocketAddr,
+    /// Service name, written into every record.
+    #[arg(long, env = "PAYMENTS_SERVICE_NAME", default_value = "payments")]
+    pub service: String,
+    /// CloudWatch log group (created if missing).
+    #[arg(long, env = "PAYMENTS_LOG_GROUP", default_value = "/demo/payments")]
+    pub log_group: String,
+    /// Logging.
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+    /// Share of charges the simulated card processor declines at random (0 to 1).
+    #[arg(long, env = "PAYMENT_DECLINE_RATE", default_value_t = 0.1)]
+    pub payment_decline_rate: f64,
+    /// Share of charges the simulated card processor never answers at random (0 to 1).
+    #[arg(long, env = "PAYMENT_TIMEOUT_RATE", default_value_t = 0.02)]
+    pub payment_timeout_rate: f64,
+    /// Latency of a normal card processor answer, in milliseconds.
+    #[arg(long, env = "PAYMENT_LATENCY_MS", default_value_t = 80)]
+    pub payment_latency_ms: u64,
+    /// Deadline of a card processor call, in milliseconds; past it the charge answers 504.
+    /// Keep it below the orders service's --payment-deadline-ms, so that the payments
+    /// service reports the timeout itself.
+    #[arg(long, env = "PROCESSOR_DEADLINE_MS", default_value_t = 1_500)]
+    pub processor_deadline_ms: u64,
+    /// Seed for the card processor's random failures (reproducible demos).
+    #[arg(long, env = "PAYMENT_SEED")]
+    pub payment_seed: Option<u64>,
+}
+
+impl PaymentsArgs {
+    /// The logging settings these flags describe.
+    pub fn telemetry(&self) -> TelemetrySettings {
+        self.logging.telemetry(&self.service, &self.log_group)
+    }
+
+    /// The simulated card processor these flags describe.
+    pub fn processor(&self) -> SimulatedSettings {
         SimulatedSettings {
             latency: Duration::from_millis(self.payment_latency_ms),
             decline_rate: self.payment_decline_rate,
@@ -109,6 +160,16 @@ impl ServeArgs {
             seed: self.payment_seed,
         }
     }
+}
+
+/// An `http://` URL (the HTTP client is built without TLS: the services talk on a private
+/// network or loopback).
+fn parse_http_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
+    if url.scheme() != "http" || url.host_str().is_none() {
+        return Err("use an http://host:port URL (no TLS between the demo services)".to_owned());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// `demo-api traffic`.
@@ -158,6 +219,32 @@ mod tests {
             panic!("not serve")
         };
         assert!(!args.telemetry().stdout);
+    }
+
+    #[test]
+    fn payments_has_its_own_defaults_and_the_shared_logging_flags() {
+        let cli = Cli::try_parse_from(["demo-api", "payments", "--log-stream", "s1"]).unwrap();
+        let Command::Payments(args) = cli.into_command() else {
+            panic!("not payments")
+        };
+        let telemetry = args.telemetry();
+        assert_eq!(
+            (telemetry.service.as_str(), telemetry.log_group.as_str()),
+            ("payments", "/demo/payments")
+        );
+        assert_eq!(telemetry.log_stream.as_deref(), Some("s1"));
+        assert_eq!(args.listen.port(), 3001);
+    }
+
+    #[test]
+    fn the_payments_url_must_be_http() {
+        let parse = |url: &str| Cli::try_parse_from(["demo-api", "serve", "--payments-url", url]);
+        let Command::Serve(args) = parse("http://127.0.0.1:9/").unwrap().into_command() else {
+            panic!("not serve")
+        };
+        assert_eq!(args.payments_url, "http://127.0.0.1:9");
+        assert!(parse("https://payments.internal").is_err());
+        assert!(parse("127.0.0.1:9").is_err());
     }
 
     #[test]

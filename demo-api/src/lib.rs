@@ -1,16 +1,18 @@
-//! `demo-api`: a small orders service that logs to CloudWatch through `tracing-cloudwatch-logs`
-//! the way a production service would. See the crate README for the routes, the record
-//! conventions and how to run it.
+//! `demo-api`: two small services that log to CloudWatch through `tracing-cloudwatch-logs`
+//! the way production services would: `orders` charges through `payments` over HTTP, carrying
+//! the W3C trace context, so one request's records share one trace id in both log groups.
+//! See the crate README for the routes, the record conventions and how to run them.
 //!
 //! - [`telemetry`]: the logging set-up (CloudWatch layer + stdout + filter).
-//! - [`mod@app`]: the router and its middleware (request span, trace ids, completion log, panics).
+//! - [`mod@app`]: both routers and their middleware (request span, trace ids, completion log,
+//!   panics).
 //! - [`panics`]: where a caught panic happened.
-//! - [`trace_context`]: which trace id a request runs under.
-//! - [`routes`], [`state`], [`payments`]: the orders service itself.
-//! - [`serve`]: the server with graceful shutdown; [`traffic`]: the demo traffic generator.
+//! - [`trace_context`]: which trace id a request runs under, and how it travels on.
+//! - [`routes`], [`state`], [`payments`]: the services themselves.
+//! - [`serve`]: the servers with graceful shutdown; [`traffic`]: the demo traffic generator.
 //! - [`cli`]: flags and environment variables.
 //!
-//! The binary calls [`serve::run`]. Tests (and this example) build the same router and the
+//! The binary calls [`serve::run`] (orders) or [`serve::run_payments`]. Tests (and this example) build the same router and the
 //! same logging wiring around an in-memory client:
 //!
 //! ```

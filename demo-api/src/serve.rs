@@ -1,41 +1,81 @@
-//! The server's life: bind, serve, drain on SIGINT/SIGTERM, flush the logs, report.
+//! The services' life: bind, serve, drain on SIGINT/SIGTERM, flush the logs, report.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
 use tokio::net::TcpListener;
 use tracing::info;
 
-use crate::cli::ServeArgs;
+use crate::cli::{PaymentsArgs, ServeArgs};
 use crate::payments::SimulatedProvider;
-use crate::state::AppState;
+use crate::payments::http::HttpProvider;
+use crate::state::{AppState, PaymentsState};
+use crate::telemetry::TelemetrySettings;
 use crate::{app, telemetry};
 
-/// Runs the service until SIGINT or SIGTERM, then stops accepting connections, lets
+/// Runs the orders service until SIGINT or SIGTERM (see [`serve`]). It charges through the
+/// payments service at `--payments-url`.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let deadline = Duration::from_millis(args.payment_deadline_ms);
+    let provider = HttpProvider::new(&args.payments_url, deadline)
+        .context("building the HTTP client for the payments service")?;
+    let upstream = provider.url().to_owned();
+    let state = AppState::new(Arc::new(provider), deadline);
+    serve(
+        args.listen,
+        &args.telemetry(),
+        Some(&upstream),
+        app::app(state),
+    )
+    .await
+}
+
+/// Runs the payments service until SIGINT or SIGTERM (see [`serve`]).
+pub async fn run_payments(args: PaymentsArgs) -> anyhow::Result<()> {
+    let state = PaymentsState {
+        processor: Arc::new(SimulatedProvider::new(args.processor())),
+        processor_deadline: Duration::from_millis(args.processor_deadline_ms),
+    };
+    serve(
+        args.listen,
+        &args.telemetry(),
+        None,
+        app::payments_app(state),
+    )
+    .await
+}
+
+/// Serves `router` until SIGINT or SIGTERM, then stops accepting connections, lets
 /// in-flight requests finish, ships the remaining logs (bounded by
 /// `--log-shutdown-timeout-ms`) and prints `log events: delivered N, dropped M` to stderr.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let guard = telemetry::init(&args.telemetry())
+async fn serve(
+    listen: SocketAddr,
+    settings: &TelemetrySettings,
+    upstream: Option<&str>,
+    router: Router,
+) -> anyhow::Result<()> {
+    let guard = telemetry::init(settings)
         .await
         .context("setting up logging")?;
-
     crate::panics::install_hook();
-    let provider = Arc::new(SimulatedProvider::new(args.payments()));
-    let deadline = std::time::Duration::from_millis(args.payment_deadline_ms);
-    let state = AppState::new(provider, deadline);
 
-    let listener = TcpListener::bind(args.listen)
+    let listener = TcpListener::bind(listen)
         .await
-        .with_context(|| format!("binding {} (is another instance running?)", args.listen))?;
+        .with_context(|| format!("binding {listen} (is another instance running?)"))?;
     let local = listener.local_addr().context("reading the bound address")?;
     info!(
         listen = %local,
-        log_group = %args.log_group,
-        log_stream = args.log_stream.as_deref().unwrap_or("<default>"),
-        "orders-api listening"
+        log_group = %settings.log_group,
+        log_stream = settings.log_stream.as_deref().unwrap_or("<default>"),
+        payments_url = upstream,
+        "{} listening",
+        settings.service
     );
 
-    let served = axum::serve(listener, app(state))
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
 

@@ -1,4 +1,5 @@
-//! The service's in-memory state: orders, and the payment provider it talks to.
+//! The services' state: the orders service's in-memory orders and the payment provider it
+//! charges through; the payments service's card processor.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,4 +93,13 @@ impl AppState {
         // A panic elsewhere never leaves an order half-written, so a poisoned map is usable.
         self.orders.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The payments service's state; cheap to clone.
+#[derive(Clone)]
+pub struct PaymentsState {
+    /// The card processor charges go to.
+    pub processor: Arc<dyn PaymentProvider>,
+    /// How long a processor call may take before it is abandoned (answered 504).
+    pub processor_deadline: Duration,
 }

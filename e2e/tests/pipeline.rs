@@ -1,19 +1,19 @@
 //! The whole pipeline against moto, with the real binaries:
-//! `provision up` (the analyzer's real bootstrap in the zip) -> `demo-api` (layer -> CloudWatch
+//! `provision up` (the analyzer's real bootstrap in the zip) -> `demo-api` (orders -> payments; layer -> CloudWatch
 //! Logs) -> `local-lambda` (the subscription filter's pattern applied, the bootstrap run as a
 //! Lambda; moto runs neither) -> DynamoDB + SNS -> SQS.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
-use test_support::{ACCOUNT_ID, Moto, REGION, free_port};
+use test_support::{ACCOUNT_ID, Moto, REGION};
 
 const PREFIX: &str = "e2e";
 const LOG_GROUP: &str = "/e2e/orders-api";
+const PAYMENTS_LOG_GROUP: &str = "/e2e/payments";
 
 /// The workspace's binaries sit next to this test's `deps/` folder; `cargo test --workspace`
 /// builds them before any test runs.
@@ -63,60 +63,6 @@ fn analyzer_zip(dir: &Path) -> PathBuf {
     zip.write_all(&std::fs::read(&bootstrap).unwrap()).unwrap();
     zip.finish().unwrap();
     path
-}
-
-struct DemoApi(Child);
-
-impl DemoApi {
-    fn start(moto: &Moto, port: u16) -> DemoApi {
-        let child = Command::new(binary("demo-api"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--log-group",
-                LOG_GROUP,
-                "--log-stream",
-                "e2e",
-                "--no-stdout-logs",
-                "--payment-decline-rate",
-                "0",
-                "--payment-timeout-rate",
-                "0",
-                "--payment-deadline-ms",
-                "300",
-            ])
-            .envs(moto.env())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        DemoApi(child)
-    }
-
-    fn terminate(mut self) {
-        let pid = self.0.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                assert!(status.success(), "demo-api exited with {status}");
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "demo-api did not stop after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for DemoApi {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Incident rows by trace id, and the number of rows.
@@ -207,16 +153,10 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
     ];
     run(&moto, "provision", &provision_args, &[]);
 
-    // 2. The service, and requests that fail in known ways.
-    let port = free_port();
-    let api = DemoApi::start(&moto, port);
-    let base = format!("http://127.0.0.1:{port}");
+    // 2. The services (orders in front of payments), and requests that fail in known ways.
+    let api = e2e::DemoServices::start(&moto, LOG_GROUP, PAYMENTS_LOG_GROUP, "e2e").await;
+    let base = api.orders_url.clone();
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http.get(format!("{base}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "demo-api did not answer /health");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let mut failing: Vec<String> = Vec::new();
     for i in 0..6 {
         let order: Value = http

@@ -2,7 +2,9 @@
 
 pub mod function;
 pub mod replay;
+pub mod trace;
 
+use analyzer_lambda::trace::id::TraceId;
 use clap::{Args, Parser, Subcommand};
 
 /// The analyzer of the log pipeline. Without a subcommand it runs as the Lambda function
@@ -24,6 +26,10 @@ pub enum Command {
     /// Read events back from a log group and run them through the handler, as the
     /// subscription would have (backfill after an outage, or local stand-in for it).
     Replay(ReplayArgs),
+    /// Show every record of one trace across log groups as one timeline, then the incidents
+    /// recorded for it.
+    #[command(after_help = trace::EXIT_CODES_HELP)]
+    Trace(TraceArgs),
 }
 
 /// `replay` options.
@@ -44,4 +50,38 @@ pub struct ReplayArgs {
     /// Seconds between two polls with --follow.
     #[arg(long, default_value_t = 2)]
     pub interval: u64,
+}
+
+/// `trace` options.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The trace id: 32 hex digits (W3C / OpenTelemetry) or an X-Ray trace id
+    /// (`1-5759e988-bd862e3fe1be46a994272793`); either finds records logged in either form.
+    #[arg(value_name = "TRACE_ID", value_parser = clap::value_parser!(TraceId))]
+    pub trace_id: TraceId,
+    /// A log group to search (repeatable; comma-separated in the environment, as
+    /// `provision` takes them).
+    #[arg(
+        long = "log-group",
+        value_name = "GROUP",
+        env = "LOGPIPE_LOG_GROUPS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub log_groups: Vec<String>,
+    /// Start of the window: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time.
+    #[arg(long, default_value = "1h", conflicts_with = "start")]
+    pub since: String,
+    /// Start of the window, RFC 3339 (instead of --since).
+    #[arg(long, value_name = "RFC3339")]
+    pub start: Option<String>,
+    /// End of the window, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub end: Option<String>,
+    /// The incidents table, whose `by_trace_id` index gives the trace's incidents.
+    #[arg(long, env = "INCIDENTS_TABLE")]
+    pub incidents_table: Option<String>,
+    /// Print the report as one JSON object (for tools) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,5 +1,7 @@
-//! The handlers, one module per resource, and the JSON error body they share.
+//! The handlers, one module per resource, and the JSON error body they share. `charges` is
+//! the payments service's; the others are the orders service's.
 
+pub mod charges;
 pub mod health;
 pub mod orders;
 pub mod panic;

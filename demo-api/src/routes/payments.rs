@@ -2,15 +2,16 @@
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use http::StatusCode;
 use serde::Deserialize;
 use tracing::{error, info, warn};
 
 use super::ApiError;
 use super::orders::path_problem;
-use crate::payments::{ForcedFailure, PaymentError, pay as charge};
+use crate::payments::{Charge, ForcedFailure, pay as charge};
 use crate::state::{AppState, Order, OrderStatus};
+use crate::trace_context::TraceContext;
 
 /// The query string: `?fail=decline` or `?fail=timeout` forces that failure.
 #[derive(Debug, Deserialize)]
@@ -20,10 +21,13 @@ pub struct PayQuery {
 }
 
 /// Pays an order. 200 with the paid order; 404 unknown order; 409 already paid; 402 when
-/// the provider declines; 504 when it does not answer in time. Provider failures are logged
-/// at ERROR with the order id, the amount and the error chain.
+/// the provider declines; 504 when it (or the card processor behind it) does not answer in
+/// time; 502 when the payments service fails or cannot be reached (see
+/// [`PaymentError::status`](crate::payments::PaymentError::status)). Provider failures are
+/// logged at ERROR with the order id, the amount and the error chain.
 pub async fn pay(
     State(state): State<AppState>,
+    Extension(trace): Extension<TraceContext>,
     id: Result<Path<u64>, PathRejection>,
     query: Result<Query<PayQuery>, QueryRejection>,
 ) -> Result<Json<Order>, ApiError> {
@@ -48,11 +52,15 @@ pub async fn pay(
         ));
     }
 
+    let request = Charge {
+        order_id: id,
+        amount_cents: order.amount_cents,
+        fail: query.fail,
+    };
     let result = charge(
         state.payments.as_ref(),
-        id,
-        order.amount_cents,
-        query.fail,
+        request,
+        &trace,
         state.payment_deadline,
     )
     .await;
@@ -63,10 +71,7 @@ pub async fn pay(
             Ok(Json(paid))
         }
         Err(err) => {
-            let status = match err {
-                PaymentError::Refused { .. } => StatusCode::PAYMENT_REQUIRED,
-                PaymentError::TimedOut { .. } => StatusCode::GATEWAY_TIMEOUT,
-            };
+            let status = err.status();
             error!(
                 order_id = id,
                 amount_cents = order.amount_cents,

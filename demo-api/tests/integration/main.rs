@@ -3,9 +3,11 @@
 //! - `routes`: every route through `app(state).oneshot(..)`, asserting on the response and
 //!   on the records the CloudWatch layer produced (captured by an in-memory client).
 //! - `propagation`: which trace id a request runs under, and that every record carries it.
-//! - `moto`: the real binary against the moto emulator, including SIGTERM.
+//! - `two_services`: the orders service calling a real payments service over HTTP.
+//! - `moto`: the real binaries against the moto emulator, including SIGTERM.
 
 mod moto;
 mod propagation;
 mod routes;
 mod support;
+mod two_services;

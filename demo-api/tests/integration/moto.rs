@@ -1,5 +1,6 @@
-//! The real binary against moto: serve, call it over HTTP, SIGTERM it while a request is in
-//! flight, then read the log stream back and find every request's records.
+//! The real binaries against moto: the payments service and the orders service in front of
+//! it; call orders over HTTP, SIGTERM it while a request is in flight, then read both log
+//! groups back and find every request's records, under one trace id in both.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -10,11 +11,43 @@ use serde_json::Value;
 use test_support::{Moto, free_port};
 
 const LOG_GROUP: &str = "/test/demo-api";
+const PAYMENTS_LOG_GROUP: &str = "/test/demo-payments";
 const LOG_STREAM: &str = "moto-integration";
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 /// Kills the server if the test fails before it exits on its own.
 struct Server(Child);
+
+/// Sends SIGTERM and waits for the exit; returns its stderr after asserting a clean exit.
+async fn terminate(server: &mut Server, what: &str) -> String {
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not exit within 20 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    server
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{what}: exit {status}; stderr:\n{stderr}");
+    assert!(stderr.contains(", dropped 0"), "{what}: stderr:\n{stderr}");
+    stderr
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -48,9 +81,9 @@ async fn call(request: reqwest::RequestBuilder, id: &str) -> (u16, String) {
     (reply.status().as_u16(), trace_id)
 }
 
-async fn read_stream(moto: &Moto) -> Vec<Value> {
+async fn read_stream(moto: &Moto, group: &str) -> Vec<Value> {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await);
-    test_support::read_log_stream(&logs, LOG_GROUP, LOG_STREAM)
+    test_support::read_log_stream(&logs, group, LOG_STREAM)
         .await
         .iter()
         .map(|(_, message)| serde_json::from_str(message).unwrap())
@@ -60,6 +93,29 @@ async fn read_stream(moto: &Moto) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown() {
     let moto = Moto::start();
+    let payments_port = free_port();
+    let payments = Command::new(env!("CARGO_BIN_EXE_demo-api"))
+        .envs(moto.env())
+        .env_remove("RUST_LOG")
+        .args([
+            "payments",
+            "--listen",
+            &format!("127.0.0.1:{payments_port}"),
+        ])
+        .args([
+            "--log-group",
+            PAYMENTS_LOG_GROUP,
+            "--log-stream",
+            LOG_STREAM,
+        ])
+        .args(["--payment-decline-rate", "0", "--payment-timeout-rate", "0"])
+        // Longer than the time to SIGTERM the orders service below.
+        .args(["--processor-deadline-ms", "3000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut payments = Server(payments);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_demo-api"))
@@ -74,13 +130,10 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
             "--log-stream",
             LOG_STREAM,
         ])
+        .args(["--log-filter", "info"])
         .args([
-            "--log-filter",
-            "info",
-            "--payment-decline-rate",
-            "0",
-            "--payment-timeout-rate",
-            "0",
+            "--payments-url",
+            &format!("http://127.0.0.1:{payments_port}"),
         ])
         // Long enough to send SIGTERM while a timed-out payment is still in flight, with
         // room for a loaded machine.
@@ -91,6 +144,8 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
         .unwrap();
     let mut server = Server(child);
     let http = reqwest::Client::new();
+    let payments_base = format!("http://127.0.0.1:{payments_port}");
+    wait_until_healthy(&http, &payments_base, &mut payments).await;
     wait_until_healthy(&http, &base, &mut server).await;
 
     let order = r#"{"item":"grinder","quantity":1,"unit_price_cents":9900}"#;
@@ -144,42 +199,18 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
         .unwrap();
     let in_flight_id = in_flight_order["id"].take();
 
-    // A payment that takes the full 4 s deadline; SIGTERM arrives 1 s into it.
+    // A payment the card processor never answers: the payments service gives up after 3 s
+    // (within the orders service's 4 s); SIGTERM reaches the orders service 1 s into it.
     let slow = tokio::spawn(call(
         json(&format!("/orders/{in_flight_id}/pay?fail=timeout"), ""),
         "it-in-flight",
     ));
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    let _ = terminate(&mut server, "the orders service").await;
     expected.push((slow.await.unwrap(), 504, "payment failed"));
+    let _ = terminate(&mut payments, "the payments service").await;
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "demo-api did not exit within 20 s of SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let mut stderr = String::new();
-    server
-        .0
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(status.success(), "exit {status}; stderr:\n{stderr}");
-    assert!(stderr.contains(", dropped 0"), "stderr:\n{stderr}");
-
-    let records = read_stream(&moto).await;
+    let records = read_stream(&moto, LOG_GROUP).await;
     for ((status, trace_id), want_status, message) in &expected {
         assert_eq!(status, want_status, "{trace_id}");
         let mine: Vec<&Value> = records
@@ -217,4 +248,23 @@ async fn every_record_reaches_cloudwatch_including_those_logged_during_shutdown(
         .position(|r| r["trace_id"] == "it-in-flight" && r["message"] == "request completed")
         .unwrap();
     assert!(signal < in_flight && in_flight < last, "{messages:?}");
+
+    // The payments service logged the charges under the callers' trace ids.
+    let charges = read_stream(&moto, PAYMENTS_LOG_GROUP).await;
+    let charge = |trace_id: &str| {
+        charges
+            .iter()
+            .find(|r| r["trace_id"] == trace_id && r["message"] != "request completed")
+            .unwrap_or_else(|| panic!("no charge record of {trace_id} in {charges:#?}"))
+    };
+    assert_eq!(charge("it-decline")["message"], "charge failed");
+    assert_eq!(charge("it-decline")["service"], "payments");
+    assert_eq!(
+        charge("4bf92f3577b34da6a3ce929d0e0e4736")["message"],
+        "charge captured"
+    );
+    assert_eq!(
+        charge("4bf92f3577b34da6a3ce929d0e0e4736")["spans"][0]["trace_source"],
+        "traceparent"
+    );
 }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use demo_api::payments::{SimulatedProvider, SimulatedSettings};
+use demo_api::payments::http::HttpProvider;
+use demo_api::payments::{PaymentProvider, SimulatedProvider, SimulatedSettings};
+use demo_api::state::PaymentsState;
 use demo_api::telemetry::{self, TelemetrySettings};
 use demo_api::{AppState, app};
 use http::{HeaderMap, Request, StatusCode};
@@ -19,6 +21,21 @@ use tracing_cloudwatch_logs::{MemoryClient, WorkerGuard};
 pub const SERVICE: &str = "orders-api-test";
 /// Short, so the timeout path is quick; the provider "hangs" for an hour.
 pub const PAYMENT_DEADLINE: Duration = Duration::from_millis(50);
+/// The orders service's deadline on calls to a payments service: generous, so that a loaded
+/// machine never turns a loopback call into a timeout.
+pub const REMOTE_PAYMENT_DEADLINE: Duration = Duration::from_secs(10);
+/// The payments service's own deadline on the card processor (which "hangs" for an hour).
+pub const PROCESSOR_DEADLINE: Duration = Duration::from_millis(100);
+
+/// A card processor that never fails unless asked to.
+pub fn reliable_processor() -> SimulatedProvider {
+    SimulatedProvider::new(SimulatedSettings {
+        latency: Duration::from_millis(1),
+        decline_rate: 0.0,
+        timeout_rate: 0.0,
+        seed: Some(1),
+    })
+}
 
 /// One app, with a subscriber installed for the current thread only (tests run in parallel,
 /// each with its own records). Use from `#[tokio::test]` (current-thread runtime), so the
@@ -53,8 +70,32 @@ impl Reply {
 }
 
 impl Harness {
-    /// A provider that never fails unless asked to.
+    /// The orders service with an in-process provider that never fails unless asked to.
     pub fn new() -> Harness {
+        Harness::with_provider(Arc::new(reliable_processor()), PAYMENT_DEADLINE)
+    }
+
+    /// The orders service charging through a real payments service over loopback HTTP. Both
+    /// log into this harness's records (the server runs on this test's thread).
+    pub async fn with_payments_service() -> Harness {
+        let payments = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", payments.local_addr().unwrap());
+        let provider = HttpProvider::new(&url, REMOTE_PAYMENT_DEADLINE).unwrap();
+        let harness = Harness::with_provider(Arc::new(provider), REMOTE_PAYMENT_DEADLINE);
+        let state = PaymentsState {
+            processor: Arc::new(reliable_processor()),
+            processor_deadline: PROCESSOR_DEADLINE,
+        };
+        tokio::spawn(async move {
+            axum::serve(payments, demo_api::app::payments_app(state))
+                .await
+                .unwrap();
+        });
+        harness
+    }
+
+    /// The orders service charging through `provider` within `deadline`.
+    pub fn with_provider(provider: Arc<dyn PaymentProvider>, deadline: Duration) -> Harness {
         let settings = TelemetrySettings {
             service: SERVICE.to_owned(),
             log_group: "/test/orders-api".to_owned(),
@@ -67,13 +108,7 @@ impl Harness {
         let (subscriber, guard) = telemetry::subscriber(&settings, client.clone()).unwrap();
         let default = tracing::subscriber::set_default(subscriber);
         demo_api::panics::install_hook();
-        let provider = SimulatedProvider::new(SimulatedSettings {
-            latency: Duration::from_millis(1),
-            decline_rate: 0.0,
-            timeout_rate: 0.0,
-            seed: Some(1),
-        });
-        let state = AppState::new(Arc::new(provider), PAYMENT_DEADLINE);
+        let state = AppState::new(provider, deadline);
         Harness {
             client,
             guard,

@@ -4,6 +4,7 @@
 
 mod aws;
 mod common;
+mod corpus;
 mod fixtures;
 mod handler;
 mod runtime_api;

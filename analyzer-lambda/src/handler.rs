@@ -248,7 +248,8 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         let mut incidents = self.classify(payload, &mut summary, &mut grouper);
         summary.errors_found = incidents.len() as u64;
         self.correlate(&mut incidents).await;
-        summary.outcomes_attached = incidents.iter().filter(|i| i.attached_to.is_some()).count() as u64;
+        summary.outcomes_attached =
+            incidents.iter().filter(|i| i.attached_to.is_some()).count() as u64;
 
         let ids: Vec<String> = incidents.iter().map(|i| i.incident_id.clone()).collect();
         let existing = self.store.existing_incidents(&ids).await?;
@@ -263,9 +264,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary.fingerprints = groups.len() as u64;
         let fingerprints: Vec<String> = groups.keys().map(|f| f.to_string()).collect();
         let mut aggregates = self.store.aggregates(&fingerprints).await?;
-        let mut inherited = self
-            .predecessors(&groups, &aggregates, &existing)
-            .await?;
+        let mut inherited = self.predecessors(&groups, &aggregates, &existing).await?;
 
         let digest = aggregate::payload_digest(payload.log_events.iter().map(|e| e.id.as_str()));
         let mut alerts = Vec::new();
@@ -353,7 +352,9 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         }
         match self.store.causes(&lonely).await {
             Ok(stored) => correlate::attach_stored(incidents, &stored),
-            Err(err) => tracing::warn!(error = %err, "looking up the causes of access-log lines failed"),
+            Err(err) => {
+                tracing::warn!(error = %err, "looking up the causes of access-log lines failed")
+            }
         }
     }
 
@@ -382,7 +383,11 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 .take(MAX_PREDECESSOR_SAMPLES)
             {
                 let pattern = previous.parameterize(&incident.message);
-                let f = fingerprint::fingerprint(&incident.service, incident.error_type.as_deref(), &pattern);
+                let f = fingerprint::fingerprint(
+                    &incident.service,
+                    incident.error_type.as_deref(),
+                    &pattern,
+                );
                 if f != *fingerprint && !old.contains(&f) {
                     old.push(f);
                 }
@@ -415,7 +420,10 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                     previous = best.fingerprint,
                     "continuing an open problem of the previous grouping rules"
                 );
-                seeds.insert(fingerprint.to_string(), aggregate::inherit(best, latest, current));
+                seeds.insert(
+                    fingerprint.to_string(),
+                    aggregate::inherit(best, latest, current),
+                );
             }
         }
         Ok(seeds)

@@ -216,8 +216,22 @@ mod tests {
         };
         let line = parse_line(&event.message);
         let mut grouper = Grouper::new(crate::fingerprint::CURRENT_RULES);
-        let a = build(&payload(), &event, &line, Severity::Medium, 30, &mut grouper);
-        let b = build(&payload(), &event, &line, Severity::Medium, 30, &mut grouper);
+        let a = build(
+            &payload(),
+            &event,
+            &line,
+            Severity::Medium,
+            30,
+            &mut grouper,
+        );
+        let b = build(
+            &payload(),
+            &event,
+            &line,
+            Severity::Medium,
+            30,
+            &mut grouper,
+        );
         assert_eq!(a, b);
         assert_eq!(a.service, "orders");
         assert_eq!(a.level, "ERROR");

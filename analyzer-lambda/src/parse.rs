@@ -223,11 +223,20 @@ fn parse_text(line: &str) -> ParsedLine {
     } else if let Some(caps) = LAMBDA_PLATFORM.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Some(Level::Info);
-        request_id = caps.get(1).or_else(|| caps.get(3)).map(|m| m.as_str().to_string());
+        request_id = caps
+            .get(1)
+            .or_else(|| caps.get(3))
+            .map(|m| m.as_str().to_string());
         // `REPORT` closes an invocation: it is the outcome, `Task timed out` the cause.
-        parsed.outcome = caps.get(2).is_some_and(|m| m.as_str() == "REPORT RequestId:");
+        parsed.outcome = caps
+            .get(2)
+            .is_some_and(|m| m.as_str() == "REPORT RequestId:");
     } else if let Some(status) = outcome::access_log_status(line) {
-        parsed.level = Some(if status >= 500 { Level::Error } else { Level::Info });
+        parsed.level = Some(if status >= 500 {
+            Level::Error
+        } else {
+            Level::Info
+        });
         parsed.outcome = true;
     } else {
         parsed.level = LEVEL_WORD.captures(line).and_then(|caps| {

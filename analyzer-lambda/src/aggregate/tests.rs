@@ -43,7 +43,10 @@ fn incident(id: usize, ts: i64, severity: Severity) -> Incident {
 fn batch_of(range: std::ops::Range<usize>, ts: i64, severity: Severity) -> Batch {
     let incidents: Vec<Incident> = range.map(|i| incident(i, ts, severity)).collect();
     let refs: Vec<&Incident> = incidents.iter().collect();
-    let token = batch_token("fp", &payload_digest(refs.iter().map(|i| i.event_id.as_str())));
+    let token = batch_token(
+        "fp",
+        &payload_digest(refs.iter().map(|i| i.event_id.as_str())),
+    );
     batch(token, &refs, 2).unwrap()
 }
 
@@ -234,9 +237,18 @@ fn rate_makes_it_critical() {
 #[test]
 fn tokens_ignore_order_and_are_bounded() {
     let digest = |ids: &[&'static str]| payload_digest(ids.iter().copied());
-    assert_eq!(batch_token("fp", &digest(&["a", "b"])), batch_token("fp", &digest(&["b", "a"])));
-    assert_ne!(batch_token("fp", &digest(&["a"])), batch_token("fp", &digest(&["a", "b"])));
-    assert_ne!(batch_token("fp", &digest(&["a"])), batch_token("fp2", &digest(&["a"])));
+    assert_eq!(
+        batch_token("fp", &digest(&["a", "b"])),
+        batch_token("fp", &digest(&["b", "a"]))
+    );
+    assert_ne!(
+        batch_token("fp", &digest(&["a"])),
+        batch_token("fp", &digest(&["a", "b"]))
+    );
+    assert_ne!(
+        batch_token("fp", &digest(&["a"])),
+        batch_token("fp2", &digest(&["a"]))
+    );
     let mut agg = apply(
         None,
         &batch_of(0..1, T0, Severity::Medium),
@@ -261,7 +273,14 @@ fn tokens_ignore_order_and_are_bounded() {
 
 #[test]
 fn an_inherited_open_problem_does_not_open_again() {
-    let old = apply(None, &batch_of(0..3, T0, Severity::Medium), &rules(), &policy(), T0).next;
+    let old = apply(
+        None,
+        &batch_of(0..3, T0, Severity::Medium),
+        &rules(),
+        &policy(),
+        T0,
+    )
+    .next;
     assert!(is_open(&old, &policy(), T0 + 60_000));
     assert!(!is_open(&old, &policy(), T0 + 2 * 60 * 60_000));
     let mut latest = incident(9, T0 + 60_000, Severity::Medium);

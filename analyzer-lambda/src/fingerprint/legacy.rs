@@ -64,4 +64,3 @@ pub fn parameterize(message: &str) -> String {
         None => collapsed.into_owned(),
     }
 }
-

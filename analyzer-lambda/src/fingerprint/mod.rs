@@ -106,19 +106,21 @@ pub fn fingerprint(service: &str, error_type: Option<&str>, pattern: &str) -> St
     hex::encode(&hasher.finalize()[..16])
 }
 
-
 /// Patterns and fingerprints computed once per invocation: a storm repeats the same message
 /// (one tokenization) and the same pattern (one hash) thousands of times.
 #[derive(Debug)]
 pub struct Grouper {
     rules: GroupingRules,
     patterns: HashMap<String, String>,
-    fingerprints: HashMap<(String, Option<String>, String), String>,
+    /// By pattern, then (service, error type): lookups borrow, nothing is allocated.
+    fingerprints: HashMap<String, Vec<(String, Option<String>, String)>>,
 }
 
-/// Entries a [`Grouper`] keeps per map: bounds the memory of a payload of all-different
-/// messages (a payload holds at most 10,000 events).
-const MAX_CACHED: usize = 10_000;
+/// Messages whose pattern a [`Grouper`] remembers: identical messages are usually few and
+/// early in a payload; a storm of all-different messages should not pay for a big cache.
+const MAX_CACHED_MESSAGES: usize = 1_024;
+/// Longer messages are not cached (they rarely repeat exactly).
+const MAX_CACHED_MESSAGE_BYTES: usize = 512;
 
 impl Grouper {
     /// An empty cache over these rules.
@@ -141,35 +143,42 @@ impl Grouper {
             return pattern.clone();
         }
         let pattern = self.rules.parameterize(message);
-        if self.patterns.len() < MAX_CACHED {
+        if self.patterns.len() < MAX_CACHED_MESSAGES && message.len() <= MAX_CACHED_MESSAGE_BYTES {
             self.patterns.insert(message.to_string(), pattern.clone());
         }
         pattern
     }
 
     /// The fingerprint of a pattern.
-    pub fn fingerprint(&mut self, service: &str, error_type: Option<&str>, pattern: &str) -> String {
-        // Borrowed lookups of a tuple key need an owned key; the clone is cheaper than SHA-256.
-        let key = (
-            service.to_string(),
-            error_type.map(str::to_string),
-            pattern.to_string(),
-        );
-        if let Some(fingerprint) = self.fingerprints.get(&key) {
-            return fingerprint.clone();
+    pub fn fingerprint(
+        &mut self,
+        service: &str,
+        error_type: Option<&str>,
+        pattern: &str,
+    ) -> String {
+        if let Some(known) = self.fingerprints.get(pattern).and_then(|v| {
+            v.iter()
+                .find(|(s, t, _)| s == service && t.as_deref() == error_type)
+        }) {
+            return known.2.clone();
         }
         let fingerprint = fingerprint(service, error_type, pattern);
-        if self.fingerprints.len() < MAX_CACHED {
-            self.fingerprints.insert(key, fingerprint.clone());
-        }
+        self.fingerprints
+            .entry(pattern.to_string())
+            .or_default()
+            .push((
+                service.to_string(),
+                error_type.map(str::to_string),
+                fingerprint.clone(),
+            ));
         fingerprint
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::legacy::parameterize as parameterize_v1;
+    use super::*;
 
     #[test]
     fn version_1_placeholders() {

@@ -58,8 +58,8 @@ const CODE_WORDS: [&str; 16] = [
 
 /// Files whose `:line:col` (or `", line N`) is kept.
 const SOURCE_EXTENSIONS: [&str; 17] = [
-    ".rs", ".go", ".py", ".java", ".kt", ".js", ".mjs", ".cjs", ".ts", ".cs", ".rb", ".php",
-    ".c", ".cc", ".cpp", ".scala", ".swift",
+    ".rs", ".go", ".py", ".java", ".kt", ".js", ".mjs", ".cjs", ".ts", ".cs", ".rb", ".php", ".c",
+    ".cc", ".cpp", ".scala", ".swift",
 ];
 
 /// Digits glued to a word that are part of the word (`sha256`, `int64`, `x86_64`).
@@ -538,7 +538,11 @@ fn single_with_digits(atom: &str) -> Piece {
         .unwrap_or(bytes.len());
     let suffix = &atom[split..];
     // `v64`: a build or model version, not the API's `v1`.
-    if split == 1 && bytes[0] == b'v' && suffix.len() >= 2 && suffix.bytes().all(|b| b.is_ascii_digit()) {
+    if split == 1
+        && bytes[0] == b'v'
+        && suffix.len() >= 2
+        && suffix.bytes().all(|b| b.is_ascii_digit())
+    {
         return Piece::Id(1);
     }
     if split >= 2

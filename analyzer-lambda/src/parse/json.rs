@@ -139,6 +139,22 @@ struct Keys<'a> {
     integration_error: Raw<'a>,
 }
 
+/// An `error` / `err` / `exception` object, read once.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorObject<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Raw<'a>,
+    #[serde(borrow, rename = "kind")]
+    kind_: Raw<'a>,
+    #[serde(borrow)]
+    name: Raw<'a>,
+    #[serde(borrow)]
+    class: Raw<'a>,
+    #[serde(borrow)]
+    message: Raw<'a>,
+}
+
 /// A string or number as text; `None` for null, booleans, objects and arrays.
 fn text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let raw = raw?.get();
@@ -218,11 +234,13 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         None => level_of(k.status),
     });
 
-    let error_object = [k.error, k.err, k.exception]
+    let error_object: ErrorObject<'_> = [k.error, k.err, k.exception]
         .into_iter()
-        .find(|raw| raw.is_some_and(|r| r.get().starts_with('{')))
-        .flatten();
-    let error_message = text(nested(error_object, "message"));
+        .flatten()
+        .find(|r| r.get().starts_with('{'))
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default();
+    let error_message = text(error_object.message);
     let mut message = first(&[
         k.msg,
         k.message,
@@ -250,9 +268,12 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         k.err_type_dotted,
     ])
     .or_else(|| {
-        ["type", "kind", "name", "class"]
-            .into_iter()
-            .find_map(|key| text(nested(error_object, key)))
+        first(&[
+            error_object.kind,
+            error_object.kind_,
+            error_object.name,
+            error_object.class,
+        ])
     })
     .map(Cow::into_owned);
 
@@ -280,7 +301,9 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
     let method = first(&[k.method, k.http_method]);
     let route = first(&[k.route, k.resource_path]);
     let outcome = http_status.is_some()
-        && (message.as_deref().is_none_or(super::outcome::is_completion_message)
+        && (message
+            .as_deref()
+            .is_none_or(super::outcome::is_completion_message)
             || (message.is_none() && method.is_some()));
     let mut message = message.unwrap_or_else(|| line.to_string());
     if outcome {
@@ -312,7 +335,11 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         trace_id,
         error_type,
         kind,
-        format: if is_layer { Format::Layer } else { Format::Json },
+        format: if is_layer {
+            Format::Layer
+        } else {
+            Format::Json
+        },
         malformed_json: false,
         // A platform report is the invocation's outcome, like an access-log line.
         outcome: outcome || (kind == EventKind::Timeout && k.record.is_some()),

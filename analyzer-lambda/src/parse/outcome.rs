@@ -121,7 +121,14 @@ mod tests {
             "request completed: POST /orders/{id}/pay status=500"
         );
         assert_eq!(
-            describe("{..}", Some("GET"), None, Some(504), Some("timeout"), "{..}"),
+            describe(
+                "{..}",
+                Some("GET"),
+                None,
+                Some(504),
+                Some("timeout"),
+                "{..}"
+            ),
             "request: GET status=504 (timeout)"
         );
     }

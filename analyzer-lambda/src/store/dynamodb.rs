@@ -275,7 +275,10 @@ impl IncidentStore for DynamoStore {
         }
     }
 
-    async fn causes(&self, trace_ids: &[String]) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
+    async fn causes(
+        &self,
+        trace_ids: &[String],
+    ) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
         let found: Vec<(String, Vec<Cause>)> = stream::iter(trace_ids.iter().cloned())
             .map(|trace| async move {
                 let output = self

@@ -77,8 +77,9 @@ pub fn cause_from_item(item: &HashMap<String, AttributeValue>) -> Option<Cause> 
         return None;
     }
     let timestamp = get_s(item, "timestamp")?;
-    let time = time::OffsetDateTime::parse(&timestamp, &time::format_description::well_known::Rfc3339)
-        .ok()?;
+    let time =
+        time::OffsetDateTime::parse(&timestamp, &time::format_description::well_known::Rfc3339)
+            .ok()?;
     Some(Cause {
         incident_id: get_s(item, "incident_id")?,
         service: get_s(item, "service")?,
@@ -124,7 +125,10 @@ pub fn aggregate_fields(a: &Aggregate) -> Vec<(&'static str, Option<AttributeVal
         ("alerted_count", Some(n(a.alerted_count))),
         ("recent_batches", Some(list(&a.recent_batches))),
         ("rules_version", Some(n(a.rules_version))),
-        ("previous_fingerprints", Some(list(&a.previous_fingerprints))),
+        (
+            "previous_fingerprints",
+            Some(list(&a.previous_fingerprints)),
+        ),
         (
             "pending_alert_token",
             a.pending_alert.as_ref().map(|p| s(&p.token)),

@@ -100,7 +100,10 @@ impl IncidentStore for MemoryStore {
         Ok(Commit::Done)
     }
 
-    async fn causes(&self, trace_ids: &[String]) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
+    async fn causes(
+        &self,
+        trace_ids: &[String],
+    ) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
         let incidents = self.incidents.lock().expect("not poisoned");
         let mut causes: HashMap<String, Vec<Cause>> = HashMap::new();
         for incident in incidents.values() {
@@ -108,7 +111,10 @@ impl IncidentStore for MemoryStore {
                 continue;
             }
             if let Some(trace) = incident.trace_id.as_ref().filter(|t| trace_ids.contains(t)) {
-                causes.entry(trace.clone()).or_default().push(Cause::of(incident));
+                causes
+                    .entry(trace.clone())
+                    .or_default()
+                    .push(Cause::of(incident));
             }
         }
         Ok(causes)

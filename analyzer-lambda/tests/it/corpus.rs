@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use analyzer_lambda::classify::Rules;
-use analyzer_lambda::fingerprint::{CURRENT_RULES, GroupingRules, Grouper};
+use analyzer_lambda::fingerprint::{CURRENT_RULES, Grouper, GroupingRules};
 use analyzer_lambda::incident::group_key;
 use analyzer_lambda::parse::parse_line;
 
@@ -71,7 +71,9 @@ fn correct(all: &[Grouped], items: &[usize]) -> usize {
     }
     items
         .iter()
-        .filter(|&&i| by_fingerprint[all[i].fingerprint.as_str()] == by_label[all[i].entry.label.as_str()])
+        .filter(|&&i| {
+            by_fingerprint[all[i].fingerprint.as_str()] == by_label[all[i].entry.label.as_str()]
+        })
         .count()
 }
 
@@ -87,7 +89,9 @@ fn report(all: &[Grouped]) -> Report {
     for (i, g) in all.iter().enumerate() {
         sources.entry(&g.entry.source).or_default().push(i);
     }
-    let mut table = String::from("| source | messages | problems | correct | accuracy |\n|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| source | messages | problems | correct | accuracy |\n|---|---|---|---|---|\n",
+    );
     for (source, items) in &sources {
         let problems: BTreeSet<&str> = items.iter().map(|&i| all[i].entry.label.as_str()).collect();
         let ok = correct(all, items);
@@ -111,7 +115,10 @@ fn report(all: &[Grouped]) -> Report {
     let mut labels_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut fingerprints_of: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
     for g in all {
-        labels_of.entry(&g.fingerprint).or_default().insert(&g.entry.label);
+        labels_of
+            .entry(&g.fingerprint)
+            .or_default()
+            .insert(&g.entry.label);
         fingerprints_of
             .entry(&g.entry.label)
             .or_default()
@@ -122,7 +129,12 @@ fn report(all: &[Grouped]) -> Report {
         .filter(|(_, l)| l.len() > 1)
         .map(|(f, l)| {
             let g = all.iter().find(|g| g.fingerprint == *f).expect("seen");
-            format!("{} share `{}` ({})", l.iter().cloned().collect::<Vec<_>>().join(" + "), g.pattern, g.service)
+            format!(
+                "{} share `{}` ({})",
+                l.iter().cloned().collect::<Vec<_>>().join(" + "),
+                g.pattern,
+                g.service
+            )
         })
         .collect();
     let under = fingerprints_of
@@ -143,11 +155,17 @@ fn report(all: &[Grouped]) -> Report {
 
 fn print(name: &str, r: &Report) {
     println!("\n### {name}\n\n{}", r.table);
-    println!("Over-grouped (two problems, one fingerprint): {}", r.over.len());
+    println!(
+        "Over-grouped (two problems, one fingerprint): {}",
+        r.over.len()
+    );
     for o in &r.over {
         println!("- {o}");
     }
-    println!("\nUnder-grouped (one problem, several fingerprints): {}", r.under.len());
+    println!(
+        "\nUnder-grouped (one problem, several fingerprints): {}",
+        r.under.len()
+    );
     for u in &r.under {
         println!("- {u}");
     }
@@ -157,24 +175,38 @@ fn print(name: &str, r: &Report) {
 fn corpus_grouping_accuracy_meets_the_target() {
     let all = corpus(CURRENT_RULES);
     let labels: BTreeSet<&str> = all.iter().map(|g| g.entry.label.as_str()).collect();
-    assert!(all.len() >= 300 && labels.len() >= 80, "the corpus is the one in the repo");
+    assert!(
+        all.len() >= 300 && labels.len() >= 80,
+        "the corpus is the one in the repo"
+    );
     // A label is one problem of one service.
     let mut service_of: BTreeMap<&str, &str> = BTreeMap::new();
     for g in &all {
         let service = *service_of.entry(&g.entry.label).or_insert(&g.service);
-        assert_eq!(service, g.service, "label {} spans two services", g.entry.label);
+        assert_eq!(
+            service, g.service,
+            "label {} spans two services",
+            g.entry.label
+        );
     }
     // Every corpus line is an error or warning the analyzer turns into an incident.
     let ignored: Vec<&str> = all
         .iter()
-        .filter(|g| Rules::default().classify(&parse_line(&g.entry.message)).is_none())
+        .filter(|g| {
+            Rules::default()
+                .classify(&parse_line(&g.entry.message))
+                .is_none()
+        })
         .map(|g| g.entry.message.as_str())
         .collect();
     assert!(ignored.is_empty(), "not incidents: {ignored:#?}");
 
     let current = report(&all);
     print(&format!("rules version {CURRENT_RULES}"), &current);
-    print("rules version 1 (for comparison)", &report(&corpus(GroupingRules::V1)));
+    print(
+        "rules version 1 (for comparison)",
+        &report(&corpus(GroupingRules::V1)),
+    );
     assert!(
         current.over.is_empty(),
         "two problems of one service share a fingerprint: {:#?}",

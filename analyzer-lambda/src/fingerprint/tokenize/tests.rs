@@ -46,17 +46,38 @@ fn prefixed_and_glued_ids() {
         ("customer cus_NffrFeUfNVHib gone", "customer cus_<id> gone"),
         ("block blk_-1234567 missing", "block blk_<id> missing"),
         ("block blk_98765 missing", "block blk_<id> missing"),
-        ("instance i-0abc12de34f567890 stopped", "instance i-<id> stopped"),
+        (
+            "instance i-0abc12de34f567890 stopped",
+            "instance i-<id> stopped",
+        ),
         ("req-7f3a9c failed", "req-<id> failed"),
-        ("pod orders-api-7d9f8b6c5-x2x4z crashed", "pod orders-api-<id> crashed"),
+        (
+            "pod orders-api-7d9f8b6c5-x2x4z crashed",
+            "pod orders-api-<id> crashed",
+        ),
         ("order42 and worker_17", "order<id> and worker_<id>"),
-        ("GET /orders/42/items/9 failed", "GET /orders/<num>/items/<num> failed"),
-        ("No such customer: 'cus_9Xa3kLm2'", "No such customer: 'cus_<id>'"),
+        (
+            "GET /orders/42/items/9 failed",
+            "GET /orders/<num>/items/<num> failed",
+        ),
+        (
+            "No such customer: 'cus_9Xa3kLm2'",
+            "No such customer: 'cus_<id>'",
+        ),
         ("key AKIAZ3XK9PL2QW7 invalid", "key <id> invalid"),
         ("charge cus_12. Next", "charge cus_<id>. Next"),
-        ("tenant tenant-bxtwo4 and model v64", "tenant tenant-<id> and model v<id>"),
-        ("channel C9FZ7JFBFUN or THROTTLED", "channel <id> or THROTTLED"),
-        ("partition events-3 of kafka-0", "partition events-<id> of kafka-<id>"),
+        (
+            "tenant tenant-bxtwo4 and model v64",
+            "tenant tenant-<id> and model v<id>",
+        ),
+        (
+            "channel C9FZ7JFBFUN or THROTTLED",
+            "channel <id> or THROTTLED",
+        ),
+        (
+            "partition events-3 of kafka-0",
+            "partition events-<id> of kafka-<id>",
+        ),
         ("invoice INV-321581", "invoice INV-<id>"),
     ]);
 }
@@ -66,11 +87,26 @@ fn words_and_codes_stay() {
     check(&[
         ("bad deadbeef cafe", "bad deadbeef cafe"),
         ("a decade ago", "a decade ago"),
-        ("std::io::Error in cache::add", "std::io::Error in cache::add"),
-        ("utf8 s3 ec2 http2 sha256 k8s e2e", "utf8 s3 ec2 http2 sha256 k8s e2e"),
-        ("in us-east-1 as utf-8 UNAVAILABLE", "in us-east-1 as utf-8 UNAVAILABLE"),
-        ("arn:aws:sns:us-gov-west-1:1:t", "arn:aws:sns:us-gov-west-1:<num>:t"),
-        ("[error] 10#0: *5 failed", "[error] <num>#<num>: *<num> failed"),
+        (
+            "std::io::Error in cache::add",
+            "std::io::Error in cache::add",
+        ),
+        (
+            "utf8 s3 ec2 http2 sha256 k8s e2e",
+            "utf8 s3 ec2 http2 sha256 k8s e2e",
+        ),
+        (
+            "in us-east-1 as utf-8 UNAVAILABLE",
+            "in us-east-1 as utf-8 UNAVAILABLE",
+        ),
+        (
+            "arn:aws:sns:us-gov-west-1:1:t",
+            "arn:aws:sns:us-gov-west-1:<num>:t",
+        ),
+        (
+            "[error] 10#0: *5 failed",
+            "[error] <num>#<num>: *<num> failed",
+        ),
         ("GET http://10.0.0.1:8080/x", "GET http://<ip>:<num>/x"),
         ("upstream status=503", "upstream status=503"),
         ("exit code 137", "exit code 137"),
@@ -79,14 +115,23 @@ fn words_and_codes_stay() {
             "\"GET /pay/42 HTTP/1.1\" 500 1234",
             "\"GET /pay/<num> HTTP/1.1\" 500 <num>",
         ),
-        ("ERROR 1062 (23000): Duplicate entry '17'", "ERROR 1062 (<num>): Duplicate entry '<num>'"),
-        ("ORA-00001: unique constraint violated", "ORA-00001: unique constraint violated"),
+        (
+            "ERROR 1062 (23000): Duplicate entry '17'",
+            "ERROR 1062 (<num>): Duplicate entry '<num>'",
+        ),
+        (
+            "ORA-00001: unique constraint violated",
+            "ORA-00001: unique constraint violated",
+        ),
         ("SQLSTATE 42P01", "SQLSTATE 42P01"),
         (
             "constraint \"orders_pkey\" violated",
             "constraint \"orders_pkey\" violated",
         ),
-        ("NullPointerException in getUserById", "NullPointerException in getUserById"),
+        (
+            "NullPointerException in getUserById",
+            "NullPointerException in getUserById",
+        ),
     ]);
 }
 

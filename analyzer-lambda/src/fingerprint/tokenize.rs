@@ -213,13 +213,12 @@ enum Piece {
 fn special(bytes: &[u8], at: usize) -> Option<(usize, &'static str)> {
     let rest = &bytes[at..];
     let first = rest[0];
-    if first.is_ascii_digit() {
-        if let Some(len) = iso_timestamp(rest)
+    if first.is_ascii_digit()
+        && let Some(len) = iso_timestamp(rest)
             .or_else(|| clock(rest))
             .or_else(|| clf_date(rest))
-        {
-            return Some((at + len, "<ts>"));
-        }
+    {
+        return Some((at + len, "<ts>"));
     }
     if first.is_ascii_hexdigit()
         && let Some(len) = ipv6(rest)

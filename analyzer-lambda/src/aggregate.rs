@@ -113,6 +113,11 @@ pub struct Aggregate {
     pub pending_alert: Option<PendingAlert>,
     /// Optimistic-concurrency version, +1 per commit.
     pub version: u64,
+    /// The grouping rules version that made [`Aggregate::fingerprint`] (1 for items
+    /// written before rules were versioned).
+    pub rules_version: u32,
+    /// Fingerprints of earlier rules versions this aggregate took over (see [`inherit`]).
+    pub previous_fingerprints: Vec<String>,
 }
 
 impl Aggregate {
@@ -154,28 +159,66 @@ pub struct Batch {
     pub latest: Incident,
     /// Trace ids, newest first, deduplicated, at most [`MAX_TRACE_IDS`].
     pub trace_ids: Vec<String>,
+    /// The grouping rules version that made the fingerprint.
+    pub rules_version: u32,
 }
 
-/// The token of a payload's batch: SHA-256 over the fingerprint and every event id of the
-/// payload in this fingerprint (stored before or not), so a redelivery, even one that
-/// finds part of its rows already written, recomputes the same token.
-pub fn batch_token<'a>(
-    fingerprint: &str,
-    incident_ids: impl IntoIterator<Item = &'a str>,
-) -> String {
-    let mut ids: Vec<&str> = incident_ids.into_iter().collect();
+/// The digest of a payload: SHA-256 over all its event ids (sorted). A redelivery has the
+/// same events, so the same digest.
+pub fn payload_digest<'a>(event_ids: impl IntoIterator<Item = &'a str>) -> [u8; 32] {
+    let mut ids: Vec<&str> = event_ids.into_iter().collect();
     ids.sort_unstable();
     let mut hasher = Sha256::new();
-    hasher.update(fingerprint.as_bytes());
     for id in ids {
-        hasher.update([0u8]);
         hasher.update(id.as_bytes());
+        hasher.update([0u8]);
     }
+    hasher.finalize().into()
+}
+
+/// The token of a payload's batch in one fingerprint: SHA-256 over the fingerprint and the
+/// [`payload_digest`]. It depends on the payload, not on which of its events fell in this
+/// fingerprint, so a redelivery recomputes the same token even if an outcome line is
+/// attached differently the second time (the store's trace index may have caught up): each
+/// aggregate applies each payload at most once.
+pub fn batch_token(fingerprint: &str, payload_digest: &[u8; 32]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(fingerprint.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(payload_digest);
     hex::encode(&hasher.finalize()[..16])
 }
 
+/// A new aggregate for `fingerprint` that continues `old`, an open problem whose
+/// fingerprint an earlier rules version made: it keeps the opening, the alerted severity
+/// and the cooldown (so the problem does not alert "opened" again), and starts counting
+/// from zero (DynamoDB `ADD`s counts to the new item).
+pub fn inherit(old: &Aggregate, latest: &Incident, rules_version: u32) -> Aggregate {
+    Aggregate {
+        fingerprint: latest.fingerprint.clone(),
+        service: latest.service.clone(),
+        pattern: latest.pattern.clone(),
+        error_type: latest.error_type.clone(),
+        count: 0,
+        count_at_open: 0,
+        alerted_count: 0,
+        recent_batches: Vec::new(),
+        pending_alert: None,
+        version: 0,
+        rules_version,
+        previous_fingerprints: vec![old.fingerprint.clone()],
+        ..old.clone()
+    }
+}
+
+/// Whether an aggregate is a problem still open at `at_ms`: alerted, and seen within the
+/// quiet period.
+pub fn is_open(aggregate: &Aggregate, policy: &AlertPolicy, at_ms: i64) -> bool {
+    aggregate.alerted_severity.is_some() && at_ms - aggregate.last_seen_ms <= policy.quiet_period_ms
+}
+
 /// Builds the batch of a fingerprint from its new incidents (at least one).
-pub fn batch(token: String, new: &[&Incident]) -> Option<Batch> {
+pub fn batch(token: String, new: &[&Incident], rules_version: u32) -> Option<Batch> {
     let latest = new.iter().max_by_key(|i| (i.timestamp_ms, &i.event_id))?;
     let mut per_minute = BTreeMap::new();
     for incident in new {
@@ -204,6 +247,7 @@ pub fn batch(token: String, new: &[&Incident]) -> Option<Batch> {
         per_minute,
         latest: (*latest).clone(),
         trace_ids,
+        rules_version,
     })
 }
 
@@ -257,8 +301,11 @@ pub fn apply(
             recent_batches: Vec::new(),
             pending_alert: None,
             version: 0,
+            rules_version: batch.rules_version,
+            previous_fingerprints: Vec::new(),
         },
     };
+    next.rules_version = batch.rules_version;
     if reopened {
         next.count_at_open = next.count;
         next.opened_at_ms = batch.first_ms;

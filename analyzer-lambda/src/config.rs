@@ -19,9 +19,11 @@
 //! | `TRACE_LOG_GROUPS`         | none               | comma-separated groups the alerts' `trace` commands and Logs Insights links search besides the alert's own |
 //! | `ALERT_WEBHOOKS_SECRET`    | none               | ARN or name of the Secrets Manager secret holding the Slack / Teams webhook URLs (see `webhook`) |
 //! | `WEBHOOK_TIMEOUT_MS`       | `5000`             | time limit of one webhook request                    |
+//! | `GROUPING_RULES`           | `2`                | grouping rules version (`1` rolls back; see `fingerprint`) |
 
 use crate::aggregate::AlertPolicy;
 use crate::classify::{DEFAULT_CRITICAL_RATE_PER_MINUTE, Rules, Severity, parse_rule};
+use crate::fingerprint::{CURRENT_RULES, GroupingRules, UnknownRules};
 use crate::payload::DEFAULT_MAX_DECOMPRESSED_BYTES;
 
 /// Default `ALERT_COOLDOWN_SECONDS`.
@@ -50,6 +52,8 @@ pub struct Settings {
     pub region: String,
     /// `TRACE_LOG_GROUPS`: groups a trace is searched in besides the alert's own.
     pub trace_log_groups: Vec<String>,
+    /// Grouping rules version.
+    pub grouping: GroupingRules,
 }
 
 impl Default for Settings {
@@ -65,6 +69,7 @@ impl Default for Settings {
             max_decompressed_bytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
             region: "us-east-1".to_string(),
             trace_log_groups: Vec::new(),
+            grouping: CURRENT_RULES,
         }
     }
 }
@@ -196,6 +201,12 @@ impl Config {
                             .collect()
                     })
                     .unwrap_or_default(),
+                grouping: get("GROUPING_RULES").map_or(Ok(defaults.grouping), |v| {
+                    v.parse().map_err(|e: UnknownRules| ConfigError {
+                        name: "GROUPING_RULES",
+                        problem: e.to_string(),
+                    })
+                })?,
             },
         })
     }

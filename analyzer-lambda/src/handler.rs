@@ -7,7 +7,7 @@
 //! batch twice. Bad input is counted, never an error; AWS errors fail the invocation so that
 //! Lambda retries it (see README).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -15,10 +15,19 @@ use serde::Serialize;
 use crate::aggregate::{self, batch_token};
 use crate::alert::{Alert, AlertError, Alerter};
 use crate::config::Settings;
+use crate::correlate;
+use crate::fingerprint::{self, Grouper};
 use crate::incident::{self, Incident};
 use crate::parse::parse_line;
 use crate::payload::{LogsPayload, decode_event};
 use crate::store::{Commit, IncidentStore, StoreError};
+
+/// Traces looked up per invocation for access-log lines whose error is not in the payload
+/// (one `Query` each, 8 in flight): bounds the cost of a storm of lone 5xx lines.
+pub const MAX_TRACE_LOOKUPS: usize = 100;
+/// Events of a new fingerprint whose previous-rules fingerprint is computed to find an open
+/// problem to continue after an upgrade.
+const MAX_PREDECESSOR_SAMPLES: usize = 4;
 
 /// Rounds of re-reading an aggregate after losing a commit race before giving up (and
 /// failing the invocation, to be retried).
@@ -45,6 +54,8 @@ pub struct Summary {
     pub alerts_sent: u64,
     /// Alerts held back by the cooldown.
     pub alerts_suppressed: u64,
+    /// Access-log style lines attached to their trace's specific error (see `correlate`).
+    pub outcomes_attached: u64,
     /// Payloads that could not be decoded plus lines that looked like JSON but were not.
     pub parse_failures: u64,
     /// Alerts posted to chat webhooks (one per alert and webhook).
@@ -65,6 +76,7 @@ impl Summary {
         self.fingerprints += other.fingerprints;
         self.alerts_sent += other.alerts_sent;
         self.alerts_suppressed += other.alerts_suppressed;
+        self.outcomes_attached += other.outcomes_attached;
         self.parse_failures += other.parse_failures;
         self.webhook_posts += other.webhook_posts;
         self.webhook_failures += other.webhook_failures;
@@ -83,6 +95,7 @@ impl Summary {
             fingerprints = self.fingerprints,
             alerts_sent = self.alerts_sent,
             alerts_suppressed = self.alerts_suppressed,
+            outcomes_attached = self.outcomes_attached,
             parse_failures = self.parse_failures,
             webhook_posts = self.webhook_posts,
             webhook_failures = self.webhook_failures,
@@ -147,6 +160,11 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
     /// The store (tests inspect it).
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The store, giving the analyzer up (tests hand it to an analyzer of other settings).
+    pub fn into_store(self) -> S {
+        self.store
     }
 
     /// The alerter (tests inspect it).
@@ -226,13 +244,18 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             summary.control_messages = 1;
             return Ok(summary);
         }
-        let incidents = self.classify(payload, &mut summary);
+        let mut grouper = Grouper::new(self.settings.grouping);
+        let mut incidents = self.classify(payload, &mut summary, &mut grouper);
         summary.errors_found = incidents.len() as u64;
+        self.correlate(&mut incidents).await;
+        summary.outcomes_attached =
+            incidents.iter().filter(|i| i.attached_to.is_some()).count() as u64;
 
         let ids: Vec<String> = incidents.iter().map(|i| i.incident_id.clone()).collect();
         let existing = self.store.existing_incidents(&ids).await?;
         let mut groups: BTreeMap<&str, Vec<&Incident>> = BTreeMap::new();
-        for incident in &incidents {
+        // Attached outcomes belong to their cause's incident: stored, never counted again.
+        for incident in incidents.iter().filter(|i| i.attached_to.is_none()) {
             groups
                 .entry(&incident.fingerprint)
                 .or_default()
@@ -241,21 +264,24 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary.fingerprints = groups.len() as u64;
         let fingerprints: Vec<String> = groups.keys().map(|f| f.to_string()).collect();
         let mut aggregates = self.store.aggregates(&fingerprints).await?;
+        let mut inherited = self.predecessors(&groups, &aggregates, &existing).await?;
 
+        let digest = aggregate::payload_digest(payload.log_events.iter().map(|e| e.id.as_str()));
         let mut alerts = Vec::new();
         for (fingerprint, all) in &groups {
-            let token = batch_token(fingerprint, all.iter().map(|i| i.incident_id.as_str()));
+            let token = batch_token(fingerprint, &digest);
             let new: Vec<&Incident> = all
                 .iter()
                 .copied()
                 .filter(|i| !existing.contains(&i.incident_id))
                 .collect();
             let prev = aggregates.remove(*fingerprint);
+            let seed = inherited.remove(*fingerprint);
             self.apply_batch(
                 fingerprint,
                 token,
                 &new,
-                prev,
+                (prev, seed),
                 now_ms,
                 &mut alerts,
                 &mut summary,
@@ -276,7 +302,12 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
     }
 
     /// Parses and classifies, dropping events repeated within the payload.
-    fn classify(&self, payload: &LogsPayload, summary: &mut Summary) -> Vec<Incident> {
+    fn classify(
+        &self,
+        payload: &LogsPayload,
+        summary: &mut Summary,
+        grouper: &mut Grouper,
+    ) -> Vec<Incident> {
         let mut seen = HashSet::new();
         let mut incidents = Vec::new();
         for event in &payload.log_events {
@@ -297,9 +328,105 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 &line,
                 severity,
                 self.settings.ttl_days,
+                grouper,
             ));
         }
         incidents
+    }
+
+    /// Attaches outcome lines to their trace's specific error: in the payload, then among
+    /// stored incidents (see `correlate`). A failed lookup is logged, not fatal: the
+    /// outcomes then stay incidents of their own.
+    async fn correlate(&self, incidents: &mut [Incident]) {
+        let mut lonely = correlate::attach(incidents);
+        if lonely.is_empty() {
+            return;
+        }
+        if lonely.len() > MAX_TRACE_LOOKUPS {
+            tracing::warn!(
+                traces = lonely.len(),
+                looked_up = MAX_TRACE_LOOKUPS,
+                "too many access-log lines without their error in the payload; the rest stay incidents of their own"
+            );
+            lonely.truncate(MAX_TRACE_LOOKUPS);
+        }
+        match self.store.causes(&lonely).await {
+            Ok(stored) => correlate::attach_stored(incidents, &stored),
+            Err(err) => {
+                tracing::warn!(error = %err, "looking up the causes of access-log lines failed")
+            }
+        }
+    }
+
+    /// For fingerprints without an aggregate: an open aggregate of the previous grouping
+    /// rules that the same events had, to continue instead of opening again (see
+    /// `aggregate::inherit`). Events already stored are not looked at: their problem was
+    /// decided when they were first seen.
+    async fn predecessors(
+        &self,
+        groups: &BTreeMap<&str, Vec<&Incident>>,
+        aggregates: &HashMap<String, aggregate::Aggregate>,
+        existing: &HashSet<String>,
+    ) -> Result<HashMap<String, aggregate::Aggregate>, HandlerError> {
+        let Some(previous) = self.settings.grouping.previous() else {
+            return Ok(HashMap::new());
+        };
+        let mut candidates: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (fingerprint, all) in groups {
+            if aggregates.contains_key(*fingerprint) {
+                continue;
+            }
+            let mut old = Vec::new();
+            for incident in all
+                .iter()
+                .filter(|i| !existing.contains(&i.incident_id))
+                .take(MAX_PREDECESSOR_SAMPLES)
+            {
+                let pattern = previous.parameterize(&incident.message);
+                let f = fingerprint::fingerprint(
+                    &incident.service,
+                    incident.error_type.as_deref(),
+                    &pattern,
+                );
+                if f != *fingerprint && !old.contains(&f) {
+                    old.push(f);
+                }
+            }
+            if !old.is_empty() {
+                candidates.insert(fingerprint, old);
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut wanted: Vec<String> = candidates.values().flatten().cloned().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = self.store.aggregates(&wanted).await?;
+        let current = self.settings.grouping.version();
+        let mut seeds = HashMap::new();
+        for (fingerprint, old) in candidates {
+            let all = &groups[fingerprint];
+            let first_ms = all.iter().map(|i| i.timestamp_ms).min().unwrap_or_default();
+            let best = old
+                .iter()
+                .filter_map(|f| found.get(f))
+                .filter(|a| a.rules_version < current)
+                .filter(|a| aggregate::is_open(a, &self.settings.policy, first_ms))
+                .max_by_key(|a| a.last_seen_ms);
+            if let (Some(best), Some(latest)) = (best, all.last()) {
+                tracing::info!(
+                    fingerprint,
+                    previous = best.fingerprint,
+                    "continuing an open problem of the previous grouping rules"
+                );
+                seeds.insert(
+                    fingerprint.to_string(),
+                    aggregate::inherit(best, latest, current),
+                );
+            }
+        }
+        Ok(seeds)
     }
 
     #[allow(clippy::too_many_arguments)] // private step of handle_payload, all borrowed state
@@ -308,12 +435,12 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         fingerprint: &str,
         token: String,
         new: &[&Incident],
-        mut prev: Option<aggregate::Aggregate>,
+        (mut prev, mut seed): (Option<aggregate::Aggregate>, Option<aggregate::Aggregate>),
         now_ms: i64,
         alerts: &mut Vec<Alert>,
         summary: &mut Summary,
     ) -> Result<(), HandlerError> {
-        let batch = aggregate::batch(token.clone(), new);
+        let batch = aggregate::batch(token.clone(), new, self.settings.grouping.version());
         for _ in 0..MAX_COMMIT_ATTEMPTS {
             if let Some(p) = prev.as_ref().filter(|p| p.recent_batches.contains(&token)) {
                 // Applied by an earlier delivery; only an unconfirmed alert is left to do.
@@ -326,8 +453,10 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 // Every event was stored by another grouping of the same events (replay).
                 return Ok(());
             };
+            // A seed (an open problem of the previous rules) stands in for a missing
+            // aggregate; the commit still creates the item.
             let outcome = aggregate::apply(
-                prev.as_ref(),
+                prev.as_ref().or(seed.as_ref()),
                 batch,
                 &self.settings.rules,
                 &self.settings.policy,
@@ -351,6 +480,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                     return Ok(());
                 }
                 Commit::Conflict => {
+                    seed = None;
                     prev = self
                         .store
                         .aggregates(&[fingerprint.to_string()])

@@ -7,8 +7,8 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use crate::classify::Severity;
-use crate::fingerprint::{fingerprint, parameterize};
-use crate::parse::ParsedLine;
+use crate::fingerprint::Grouper;
+use crate::parse::{EventKind, ParsedLine};
 use crate::payload::{LogEvent, LogsPayload};
 
 /// Messages are stored up to this many bytes: DynamoDB items are limited to 400 KB
@@ -50,6 +50,12 @@ pub struct Incident {
     /// Expiry, seconds since the epoch (DynamoDB TTL), counted from the event's time so that
     /// the row stays deterministic.
     pub ttl: i64,
+    /// The line reports a request's outcome (access log, `request completed`, `REPORT`).
+    pub outcome: bool,
+    /// For an outcome attached to its trace's specific error: that error's incident id.
+    /// Such a row carries the error's fingerprint and pattern, is stored as
+    /// `item_type = "attached"` and is not counted again in the aggregate.
+    pub attached_to: Option<String>,
 }
 
 /// `incident_id` of an event: 32 hex characters of SHA-256 over the log group and the
@@ -100,6 +106,52 @@ pub fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Every Lambda timeout of a service is one problem, whether the line says `Task timed out
+/// after 3.00 seconds`, `REPORT ... Status: timeout` or is a JSON `platform.report`.
+pub const TIMEOUT_PATTERN: &str = "Task timed out after <num> seconds";
+
+/// What groups a line: its service, error type, pattern and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupKey {
+    /// From the line, else the log group's name.
+    pub service: String,
+    /// From the line, else the crash kind.
+    pub error_type: Option<String>,
+    /// The parameterized message.
+    pub pattern: String,
+    /// The fingerprint of the three.
+    pub fingerprint: String,
+}
+
+/// The group of a parsed line read from `log_group`.
+pub fn group_key(log_group: &str, line: &ParsedLine, grouper: &mut Grouper) -> GroupKey {
+    let service = line
+        .service
+        .clone()
+        .unwrap_or_else(|| service_from_log_group(log_group));
+    let pattern = match line.kind {
+        EventKind::Timeout => TIMEOUT_PATTERN.to_string(),
+        _ => grouper.pattern(&line.message),
+    };
+    // A timeout's error type is the kind, whatever the line calls it, so the three shapes
+    // of a timeout share one fingerprint.
+    let error_type = match line.kind {
+        EventKind::Timeout => Some(line.kind.as_str().to_string()),
+        EventKind::Log => line.error_type.clone(),
+        _ => line
+            .error_type
+            .clone()
+            .or_else(|| Some(line.kind.as_str().to_string())),
+    };
+    let fingerprint = grouper.fingerprint(&service, error_type.as_deref(), &pattern);
+    GroupKey {
+        service,
+        error_type,
+        pattern,
+        fingerprint,
+    }
+}
+
 /// Builds the row for one classified event.
 pub fn build(
     payload: &LogsPayload,
@@ -107,32 +159,28 @@ pub fn build(
     line: &ParsedLine,
     severity: Severity,
     ttl_days: i64,
+    grouper: &mut Grouper,
 ) -> Incident {
-    let service = line
-        .service
-        .clone()
-        .unwrap_or_else(|| service_from_log_group(&payload.log_group));
-    let pattern = parameterize(&line.message);
-    let error_type = line.error_type.clone().or_else(|| {
-        (line.kind != crate::parse::EventKind::Log).then(|| line.kind.as_str().to_string())
-    });
+    let key = group_key(&payload.log_group, line, grouper);
     let level = line.level.map_or("ERROR", |l| l.as_str()).to_string();
     Incident {
         incident_id: incident_id(&payload.log_group, &event.id),
-        fingerprint: fingerprint(&service, error_type.as_deref(), &pattern),
-        service,
+        fingerprint: key.fingerprint,
+        service: key.service,
         message: truncate(&line.message, MAX_STORED_MESSAGE_BYTES).to_string(),
         level,
         timestamp: format_millis(event.timestamp),
         timestamp_ms: event.timestamp,
         severity,
-        pattern,
-        error_type,
+        pattern: key.pattern,
+        error_type: key.error_type,
         trace_id: line.trace_id.clone(),
         log_group: payload.log_group.clone(),
         log_stream: payload.log_stream.clone(),
         event_id: event.id.clone(),
         ttl: event.timestamp.div_euclid(1000) + ttl_days * 86_400,
+        outcome: line.outcome,
+        attached_to: None,
     }
 }
 
@@ -167,8 +215,23 @@ mod tests {
             message: "ERROR order 42 failed".into(),
         };
         let line = parse_line(&event.message);
-        let a = build(&payload(), &event, &line, Severity::Medium, 30);
-        let b = build(&payload(), &event, &line, Severity::Medium, 30);
+        let mut grouper = Grouper::new(crate::fingerprint::CURRENT_RULES);
+        let a = build(
+            &payload(),
+            &event,
+            &line,
+            Severity::Medium,
+            30,
+            &mut grouper,
+        );
+        let b = build(
+            &payload(),
+            &event,
+            &line,
+            Severity::Medium,
+            30,
+            &mut grouper,
+        );
         assert_eq!(a, b);
         assert_eq!(a.service, "orders");
         assert_eq!(a.level, "ERROR");

@@ -46,6 +46,7 @@ pub mod aggregate;
 pub mod alert;
 pub mod classify;
 pub mod config;
+pub mod correlate;
 pub mod fingerprint;
 pub mod handler;
 pub mod incident;

@@ -14,10 +14,12 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::{Map, Value};
-use tracing_cloudwatch_logs::record::LogRecord;
+use serde_json::Value;
 
 use crate::severity::Level;
+
+mod json;
+pub mod outcome;
 
 /// What a line says happened, beyond its level. Anything but [`EventKind::Log`] is a crash
 /// of some sort and classified on its own (see `classify`).
@@ -80,14 +82,27 @@ pub struct ParsedLine {
     pub format: Format,
     /// The line looked like JSON but was not valid JSON.
     pub malformed_json: bool,
+    /// The line reports how a request or invocation ended (an access-log line, a
+    /// `request completed` record with an HTTP status, a Lambda `REPORT`), not what went
+    /// wrong: when its trace has a specific error, it belongs to that error's incident
+    /// (see `correlate`).
+    pub outcome: bool,
 }
 
 /// Parses one log line.
 pub fn parse_line(line: &str) -> ParsedLine {
     let trimmed = line.trim();
     if trimmed.starts_with('{') {
+        if let Some(parsed) = json::parse(trimmed) {
+            return parsed;
+        }
         match serde_json::from_str::<Value>(trimmed) {
-            Ok(Value::Object(object)) => return parse_json(object),
+            // Valid, but not readable in one pass (a repeated key): the map keeps the last.
+            Ok(object @ Value::Object(_)) => {
+                if let Some(parsed) = json::parse(&object.to_string()) {
+                    return parsed;
+                }
+            }
             Ok(_) => {}
             Err(_) => {
                 let mut parsed = parse_text(trimmed);
@@ -97,165 +112,6 @@ pub fn parse_line(line: &str) -> ParsedLine {
         }
     }
     parse_text(trimmed)
-}
-
-fn parse_json(object: Map<String, Value>) -> ParsedLine {
-    let is_layer = object.contains_key(tracing_cloudwatch_logs::record::TARGET)
-        || object.contains_key(tracing_cloudwatch_logs::record::SPANS);
-    if is_layer {
-        match serde_json::from_value::<LogRecord>(Value::Object(object.clone())) {
-            Ok(record) => return from_layer_record(record),
-            Err(_) => return from_json_object(&object),
-        }
-    }
-    from_json_object(&object)
-}
-
-fn from_layer_record(record: LogRecord) -> ParsedLine {
-    let trace_id = record.trace_id.clone().or_else(|| {
-        record.spans.iter().rev().find_map(|span| {
-            span.fields
-                .get(tracing_cloudwatch_logs::record::TRACE_ID)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-    });
-    let error_message = record
-        .fields
-        .get("error")
-        .and_then(|e| e.get(tracing_cloudwatch_logs::record::ERROR_MESSAGE))
-        .and_then(Value::as_str);
-    let message = match (&record.message, error_message) {
-        (Some(m), _) if !m.is_empty() => m.clone(),
-        (_, Some(e)) => e.to_string(),
-        _ => String::new(),
-    };
-    let kind = crash_kind(&message, error_message.unwrap_or_default());
-    let level = Level::from_name(&record.level);
-    ParsedLine {
-        level: bump_for_kind(level, kind),
-        message,
-        service: record.service,
-        trace_id,
-        error_type: error_type_of(&record.fields),
-        kind,
-        format: Format::Layer,
-        malformed_json: false,
-    }
-}
-
-const LEVEL_KEYS: [&str; 9] = [
-    "level",
-    "severity",
-    "levelname",
-    "log.level",
-    "status",
-    "severityText",
-    "severity_text",
-    "severityNumber",
-    "severity_number",
-];
-const MESSAGE_KEYS: [&str; 5] = ["msg", "message", "@message", "body", "error_message"];
-const SERVICE_KEYS: [&str; 4] = ["service", "service.name", "service_name", "serviceName"];
-const TRACE_KEYS: [&str; 9] = [
-    "trace_id",
-    "traceId",
-    "xray_trace_id",
-    "trace.id",
-    "dd.trace_id",
-    "traceid",
-    "correlation_id",
-    "correlationId",
-    "requestId",
-];
-const ERROR_TYPE_KEYS: [&str; 8] = [
-    "error_type",
-    "errorType",
-    "error.type",
-    "error.kind",
-    "exception_name",
-    "exception.type",
-    "exception_type",
-    "err.type",
-];
-
-/// A key as written flat (`"log.level"`) or nested (`{"log":{"level":..}}`).
-fn lookup<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if let Some(value) = object.get(key) {
-        return Some(value);
-    }
-    let (head, rest) = key.split_once('.')?;
-    match object.get(head)? {
-        Value::Object(inner) => lookup(inner, rest),
-        _ => None,
-    }
-}
-
-fn first_string(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|key| match lookup(object, key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
-fn error_type_of(object: &Map<String, Value>) -> Option<String> {
-    first_string(object, &ERROR_TYPE_KEYS).or_else(|| match object.get("error") {
-        Some(Value::Object(e)) => first_string(e, &["type", "kind", "name", "class"]),
-        _ => None,
-    })
-}
-
-fn from_json_object(object: &Map<String, Value>) -> ParsedLine {
-    let level = LEVEL_KEYS
-        .iter()
-        .find_map(|key| lookup(object, key).and_then(Level::from_json));
-    let message = MESSAGE_KEYS
-        .iter()
-        .find_map(|key| match lookup(object, key)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        })
-        .unwrap_or_else(|| Value::Object(object.clone()).to_string());
-    let error_type = error_type_of(object);
-    let mut kind = crash_kind(&message, error_type.as_deref().unwrap_or_default());
-    let mut level = level;
-    if let Some(platform) = platform_failure(object) {
-        kind = platform;
-        level = Some(Level::Error);
-    }
-    ParsedLine {
-        level: bump_for_kind(level, kind),
-        message,
-        service: first_string(object, &SERVICE_KEYS),
-        trace_id: first_string(object, &TRACE_KEYS),
-        error_type,
-        kind,
-        format: Format::Json,
-        malformed_json: false,
-    }
-}
-
-/// Lambda's JSON log format reports timeouts and crashes as platform events.
-/// <https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html>
-fn platform_failure(object: &Map<String, Value>) -> Option<EventKind> {
-    let kind = object.get("type")?.as_str()?;
-    if kind != "platform.report" && kind != "platform.runtimeDone" {
-        return None;
-    }
-    let record = object.get("record")?;
-    let status = record.get("status")?.as_str()?;
-    let error_type = record
-        .get("errorType")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    match status {
-        "timeout" => Some(EventKind::Timeout),
-        "error" | "failure" if error_type.contains("OutOfMemory") => Some(EventKind::OutOfMemory),
-        "error" | "failure" => Some(EventKind::RuntimeExit),
-        _ => None,
-    }
 }
 
 /// Crash kinds raise the level to at least ERROR: a timeout logged at INFO is still one.
@@ -308,9 +164,10 @@ static LAMBDA_PY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[([A-Za-z]+)\]\t(\d{4}-\d\d-\d\dT[^\t ]+)\t([^\t]+)\t(?s)(.*)$")
         .expect("valid regex")
 });
-/// `<ts> <request id> Task timed out after 3.00 seconds` and the Lambda platform lines.
+/// `<ts> <request id> Task timed out after 3.00 seconds` and the Lambda platform lines;
+/// captures the request id (1 or 3) and the line's kind (2).
 static LAMBDA_PLATFORM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\S+Z\s+)?(?:[0-9a-f]{8}-[0-9a-f-]{27}\s+)?(Task timed out after|START RequestId:|END RequestId:|REPORT RequestId:|INIT_START|INIT_REPORT|RequestId: \S+ Error: )")
+    Regex::new(r"^(?:\S+Z\s+)?(?:([0-9a-f]{8}-[0-9a-f-]{27})\s+)?(Task timed out after|START RequestId:|END RequestId:|REPORT RequestId:|INIT_START|INIT_REPORT|RequestId:)\s*([0-9a-f]{8}-[0-9a-f-]{27})?")
         .expect("valid regex")
 });
 /// Upper-case level words anywhere, or any-case ones at the start, in brackets or after
@@ -348,29 +205,53 @@ fn parse_text(line: &str) -> ParsedLine {
         kind: EventKind::Log,
         format: Format::PlainText,
         malformed_json: false,
+        outcome: false,
     };
+    let mut request_id = None;
     if let Some(caps) = LAMBDA_TSV.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Level::from_name(&caps[3]);
         parsed.message = caps[4].trim().to_string();
         parsed.error_type = lambda_error_type(&parsed.message);
+        request_id = Some(caps[2].to_string());
     } else if let Some(caps) = LAMBDA_PY.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Level::from_name(&caps[1]);
         parsed.message = caps[4].trim().to_string();
         parsed.error_type = lambda_error_type(&parsed.message);
-    } else if LAMBDA_PLATFORM.is_match(line) {
+        request_id = Some(caps[3].to_string());
+    } else if let Some(caps) = LAMBDA_PLATFORM.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Some(Level::Info);
+        request_id = caps
+            .get(1)
+            .or_else(|| caps.get(3))
+            .map(|m| m.as_str().to_string());
+        // `REPORT` closes an invocation: it is the outcome, `Task timed out` the cause.
+        parsed.outcome = caps
+            .get(2)
+            .is_some_and(|m| m.as_str() == "REPORT RequestId:");
+    } else if let Some(status) = outcome::access_log_status(line) {
+        parsed.level = Some(if status >= 500 {
+            Level::Error
+        } else {
+            Level::Info
+        });
+        parsed.outcome = true;
     } else {
         parsed.level = LEVEL_WORD.captures(line).and_then(|caps| {
             (1..=4)
                 .find_map(|i| caps.get(i))
                 .and_then(|m| Level::from_name(m.as_str()))
         });
+        if let Some(error_type) = lambda_error_type(line).filter(|t| t.starts_with("Runtime.")) {
+            parsed.error_type = Some(error_type);
+        }
     }
+    // Lambda's request id correlates the lines of one invocation when no trace id does.
+    parsed.trace_id = parsed.trace_id.or(request_id);
     parsed.kind = crash_kind(line, parsed.error_type.as_deref().unwrap_or_default());
-    if parsed.kind == EventKind::Timeout {
+    if parsed.kind == EventKind::Timeout && !parsed.outcome {
         parsed.message = timeout_message(line);
     }
     parsed.level = bump_for_kind(parsed.level, parsed.kind);
@@ -380,11 +261,15 @@ fn parse_text(line: &str) -> ParsedLine {
 /// `Invoke Error \t{"errorType":"TypeError",...}` (Node.js) or `Runtime.ImportModuleError: ...`.
 fn lambda_error_type(message: &str) -> Option<String> {
     if let Some(start) = message.find('{')
-        && let Ok(Value::Object(object)) = serde_json::from_str::<Value>(&message[start..])
+        && let Some(parsed) = json::parse(&message[start..])
     {
-        return error_type_of(&object);
+        return parsed.error_type;
     }
-    let head = message.split([':', ' ', '\t']).next().unwrap_or_default();
+    let head = message
+        .trim_start_matches("[ERROR] ")
+        .split([':', ' ', '\t', '\n'])
+        .next()
+        .unwrap_or_default();
     let looks_like_type = head.len() > 3
         && (head.ends_with("Error") || head.ends_with("Exception") || head.starts_with("Runtime."));
     looks_like_type.then(|| head.to_string())

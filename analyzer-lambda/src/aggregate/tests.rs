@@ -35,14 +35,19 @@ fn incident(id: usize, ts: i64, severity: Severity) -> Incident {
         log_stream: "s".into(),
         event_id: id.to_string(),
         ttl: 0,
+        outcome: false,
+        attached_to: None,
     }
 }
 
 fn batch_of(range: std::ops::Range<usize>, ts: i64, severity: Severity) -> Batch {
     let incidents: Vec<Incident> = range.map(|i| incident(i, ts, severity)).collect();
     let refs: Vec<&Incident> = incidents.iter().collect();
-    let token = batch_token("fp", refs.iter().map(|i| i.incident_id.as_str()));
-    batch(token, &refs).unwrap()
+    let token = batch_token(
+        "fp",
+        &payload_digest(refs.iter().map(|i| i.event_id.as_str())),
+    );
+    batch(token, &refs, 2).unwrap()
 }
 
 #[test]
@@ -231,8 +236,19 @@ fn rate_makes_it_critical() {
 
 #[test]
 fn tokens_ignore_order_and_are_bounded() {
-    assert_eq!(batch_token("fp", ["a", "b"]), batch_token("fp", ["b", "a"]));
-    assert_ne!(batch_token("fp", ["a"]), batch_token("fp", ["a", "b"]));
+    let digest = |ids: &[&'static str]| payload_digest(ids.iter().copied());
+    assert_eq!(
+        batch_token("fp", &digest(&["a", "b"])),
+        batch_token("fp", &digest(&["b", "a"]))
+    );
+    assert_ne!(
+        batch_token("fp", &digest(&["a"])),
+        batch_token("fp", &digest(&["a", "b"]))
+    );
+    assert_ne!(
+        batch_token("fp", &digest(&["a"])),
+        batch_token("fp2", &digest(&["a"]))
+    );
     let mut agg = apply(
         None,
         &batch_of(0..1, T0, Severity::Medium),
@@ -253,4 +269,34 @@ fn tokens_ignore_order_and_are_bounded() {
     }
     assert_eq!(agg.recent_batches.len(), MAX_RECENT_BATCHES);
     assert_eq!(agg.count, 100);
+}
+
+#[test]
+fn an_inherited_open_problem_does_not_open_again() {
+    let old = apply(
+        None,
+        &batch_of(0..3, T0, Severity::Medium),
+        &rules(),
+        &policy(),
+        T0,
+    )
+    .next;
+    assert!(is_open(&old, &policy(), T0 + 60_000));
+    assert!(!is_open(&old, &policy(), T0 + 2 * 60 * 60_000));
+    let mut latest = incident(9, T0 + 60_000, Severity::Medium);
+    latest.fingerprint = "fp2".into();
+    let seed = inherit(&old, &latest, 2);
+    assert_eq!(seed.previous_fingerprints, vec!["fp".to_string()]);
+    assert_eq!((seed.count, seed.version, seed.rules_version), (0, 0, 2));
+    let mut b = batch_of(9..10, T0 + 60_000, Severity::Medium);
+    b.fingerprint = "fp2".into();
+    let out = apply(Some(&seed), &b, &rules(), &policy(), T0 + 60_000);
+    assert_eq!(out.alert, None);
+    assert_eq!(out.next.fingerprint, "fp2");
+    assert_eq!(out.next.count, 1);
+    // A rise in severity still escalates.
+    let mut worse = batch_of(10..11, T0 + 61_000, Severity::Critical);
+    worse.fingerprint = "fp2".into();
+    let out = apply(Some(&out.next), &worse, &rules(), &policy(), T0 + 61_000);
+    assert_eq!(out.alert, Some(EventType::Escalated));
 }

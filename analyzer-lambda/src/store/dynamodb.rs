@@ -10,9 +10,12 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::item::{aggregate_fields, aggregate_from_item, aggregate_item_key, incident_item};
+use super::item::{
+    aggregate_fields, aggregate_from_item, aggregate_item_key, cause_from_item, incident_item,
+};
 use super::{AGGREGATE_PREFIX, Commit, IncidentStore, StoreError};
 use crate::aggregate::Aggregate;
+use crate::correlate::Cause;
 use crate::incident::Incident;
 use crate::retry::{describe, is_transient};
 
@@ -25,6 +28,11 @@ pub const MAX_BATCH_WRITE_ITEMS: usize = 25;
 /// Batch requests in flight at once: enough to write a 10,000-event storm in a few seconds
 /// without one invocation eating a table's whole on-demand burst.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The global secondary index on `trace_id` (created by `provision`).
+pub const TRACE_INDEX: &str = "by_trace_id";
+/// Items read per trace when looking for an outcome's cause: a request logs a handful of
+/// errors, and one page is enough to find one.
+const MAX_CAUSES_PER_TRACE: i32 = 50;
 /// Rounds of retrying unprocessed keys/items before giving up (and failing the invocation).
 pub const MAX_UNPROCESSED_ROUNDS: u32 = 8;
 /// First backoff for unprocessed items, doubled each round (AWS recommends exponential
@@ -265,6 +273,32 @@ impl IncidentStore for DynamoStore {
             }
             Err(err) => Err(sdk_error("UpdateItem", err)),
         }
+    }
+
+    async fn causes(
+        &self,
+        trace_ids: &[String],
+    ) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
+        let found: Vec<(String, Vec<Cause>)> = stream::iter(trace_ids.iter().cloned())
+            .map(|trace| async move {
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(TRACE_INDEX)
+                    .key_condition_expression("trace_id = :trace")
+                    .expression_attribute_values(":trace", AttributeValue::S(trace.clone()))
+                    .limit(MAX_CAUSES_PER_TRACE)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("Query", e))?;
+                let causes = output.items().iter().filter_map(cause_from_item).collect();
+                Ok::<_, StoreError>((trace, causes))
+            })
+            .buffer_unordered(self.concurrency)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().filter(|(_, c)| !c.is_empty()).collect())
     }
 
     async fn clear_pending_alert(&self, fingerprint: &str, token: &str) -> Result<(), StoreError> {

@@ -7,10 +7,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::aggregate_key;
 use crate::aggregate::{Aggregate, EventType, PendingAlert};
 use crate::classify::Severity;
+use crate::correlate::Cause;
 use crate::incident::{Incident, format_millis};
 
 /// `item_type` of incident rows.
 pub const ITEM_TYPE_INCIDENT: &str = "incident";
+/// `item_type` of outcome rows attached to their trace's specific error (see `correlate`).
+pub const ITEM_TYPE_ATTACHED: &str = "attached";
 /// `item_type` of aggregate items.
 pub const ITEM_TYPE_AGGREGATE: &str = "aggregate";
 
@@ -30,7 +33,14 @@ fn list(values: &[String]) -> AttributeValue {
 pub fn incident_item(incident: &Incident) -> HashMap<String, AttributeValue> {
     let mut item = HashMap::from([
         ("incident_id".to_string(), s(&incident.incident_id)),
-        ("item_type".to_string(), s(ITEM_TYPE_INCIDENT)),
+        (
+            "item_type".to_string(),
+            s(if incident.attached_to.is_some() {
+                ITEM_TYPE_ATTACHED
+            } else {
+                ITEM_TYPE_INCIDENT
+            }),
+        ),
         ("service".to_string(), s(&incident.service)),
         ("message".to_string(), s(&incident.message)),
         ("level".to_string(), s(&incident.level)),
@@ -51,7 +61,33 @@ pub fn incident_item(incident: &Incident) -> HashMap<String, AttributeValue> {
     if let Some(error_type) = &incident.error_type {
         item.insert("error_type".to_string(), s(error_type));
     }
+    if incident.outcome {
+        item.insert("outcome".to_string(), AttributeValue::Bool(true));
+    }
+    if let Some(cause) = &incident.attached_to {
+        item.insert("attached_to".to_string(), s(cause));
+    }
     item
+}
+
+/// A stored incident as a possible cause of an outcome (see `correlate`); `None` for rows
+/// that are outcomes or attached, or lack a field.
+pub fn cause_from_item(item: &HashMap<String, AttributeValue>) -> Option<Cause> {
+    if get_s(item, "item_type")? != ITEM_TYPE_INCIDENT || item.contains_key("outcome") {
+        return None;
+    }
+    let timestamp = get_s(item, "timestamp")?;
+    let time =
+        time::OffsetDateTime::parse(&timestamp, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    Some(Cause {
+        incident_id: get_s(item, "incident_id")?,
+        service: get_s(item, "service")?,
+        fingerprint: get_s(item, "fingerprint")?,
+        pattern: get_s(item, "pattern")?,
+        error_type: get_s(item, "error_type"),
+        timestamp_ms: (time.unix_timestamp_nanos() / 1_000_000) as i64,
+    })
 }
 
 /// The attributes an aggregate commit sets (`Some`) or removes (`None`); `count` and
@@ -88,6 +124,11 @@ pub fn aggregate_fields(a: &Aggregate) -> Vec<(&'static str, Option<AttributeVal
         ),
         ("alerted_count", Some(n(a.alerted_count))),
         ("recent_batches", Some(list(&a.recent_batches))),
+        ("rules_version", Some(n(a.rules_version))),
+        (
+            "previous_fingerprints",
+            Some(list(&a.previous_fingerprints)),
+        ),
         (
             "pending_alert_token",
             a.pending_alert.as_ref().map(|p| s(&p.token)),
@@ -152,6 +193,9 @@ pub fn aggregate_from_item(item: &HashMap<String, AttributeValue>) -> Option<Agg
         recent_batches: get_list(item, "recent_batches"),
         pending_alert,
         version: get_n(item, "version").unwrap_or(0),
+        // Items from before rules were versioned were made by version 1.
+        rules_version: get_n(item, "rules_version").unwrap_or(1),
+        previous_fingerprints: get_list(item, "previous_fingerprints"),
     })
 }
 
@@ -187,6 +231,8 @@ mod tests {
                 event_type: EventType::Escalated,
             }),
             version: 7,
+            rules_version: 2,
+            previous_fingerprints: vec!["old".into()],
         }
     }
 
@@ -220,6 +266,8 @@ mod tests {
             log_stream: "st".into(),
             event_id: "e".into(),
             ttl: 1,
+            outcome: false,
+            attached_to: None,
         };
         let item = incident_item(&incident);
         assert!(!item.contains_key("trace_id"));

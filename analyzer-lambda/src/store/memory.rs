@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use super::{Commit, IncidentStore, StoreError};
 use crate::aggregate::Aggregate;
+use crate::correlate::Cause;
 use crate::incident::Incident;
 
 /// Incidents and aggregates in hash maps, with the same semantics as the DynamoDB store.
@@ -15,6 +16,16 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// Every aggregate (tests).
+    pub fn aggregates_all(&self) -> Vec<Aggregate> {
+        self.aggregates
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
@@ -87,6 +98,26 @@ impl IncidentStore for MemoryStore {
         }
         aggregates.insert(next.fingerprint.clone(), next.clone());
         Ok(Commit::Done)
+    }
+
+    async fn causes(
+        &self,
+        trace_ids: &[String],
+    ) -> Result<HashMap<String, Vec<Cause>>, StoreError> {
+        let incidents = self.incidents.lock().expect("not poisoned");
+        let mut causes: HashMap<String, Vec<Cause>> = HashMap::new();
+        for incident in incidents.values() {
+            if incident.outcome || incident.attached_to.is_some() {
+                continue;
+            }
+            if let Some(trace) = incident.trace_id.as_ref().filter(|t| trace_ids.contains(t)) {
+                causes
+                    .entry(trace.clone())
+                    .or_default()
+                    .push(Cause::of(incident));
+            }
+        }
+        Ok(causes)
     }
 
     async fn clear_pending_alert(&self, fingerprint: &str, token: &str) -> Result<(), StoreError> {

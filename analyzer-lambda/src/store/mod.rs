@@ -17,14 +17,19 @@
 //!   CloudWatch event id), `service`, `message`, `level`, `timestamp` (RFC 3339),
 //!   `severity` (`LOW`/`MEDIUM`/`CRITICAL`), `fingerprint`, `pattern`, `trace_id` (only when
 //!   known, so the sparse GSI holds only traced incidents), `error_type` (when known),
-//!   `log_group`, `log_stream`, `event_id`, `ttl`.
+//!   `log_group`, `log_stream`, `event_id`, `ttl`, `outcome` (BOOL, only on access-log
+//!   style lines).
+//! - `"attached"`: an outcome line attached to its trace's specific error (see
+//!   `correlate`): the same attributes, with the cause's `fingerprint`/`pattern` and
+//!   `attached_to` = the cause's `incident_id`.
 //! - `"aggregate"`: one per fingerprint, `incident_id = "fingerprint#<fingerprint>"`:
 //!   `fingerprint`, `service`, `pattern`, `message` (latest sample), `error_type`,
 //!   `severity`, `count` (atomic `ADD`), `count_at_open`, `first_seen`, `opened_at`,
 //!   `last_seen` (RFC 3339), `*_ms` twins in epoch ms, `window_start_ms`, `window_count`,
 //!   `trace_ids` (L of S), `log_group`, `log_stream`, `last_alerted_at`, `alerted_severity`,
 //!   `alerted_count`, `recent_batches` (L of S), `pending_alert_token`,
-//!   `pending_event_type`, `version`. Aggregates carry no `timestamp` nor `trace_id`, so
+//!   `pending_event_type`, `version`, `rules_version` (N, the grouping rules that made the
+//!   fingerprint; absent means 1), `previous_fingerprints` (L of S). Aggregates carry no `timestamp` nor `trace_id`, so
 //!   they stay out of both GSIs, and no `ttl`: they hold the alert cooldown.
 //!
 //! # Writes
@@ -47,6 +52,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::aggregate::Aggregate;
+use crate::correlate::Cause;
 use crate::incident::Incident;
 
 /// `incident_id` prefix of aggregate items.
@@ -106,6 +112,15 @@ pub trait IncidentStore: Send + Sync {
         next: &Aggregate,
         added: u64,
     ) -> impl Future<Output = Result<Commit, StoreError>> + Send;
+
+    /// Stored incidents that can be the cause of an outcome line (see `correlate`), by trace
+    /// id: rows of `item_type = "incident"` that are not outcomes. Read from the
+    /// `by_trace_id` index, which is eventually consistent: a cause written a moment ago
+    /// may be missed (the outcome then stays an incident of its own).
+    fn causes(
+        &self,
+        trace_ids: &[String],
+    ) -> impl Future<Output = Result<HashMap<String, Vec<Cause>>, StoreError>> + Send;
 
     /// Marks the pending alert of `token` as sent (no-op if another alert replaced it).
     fn clear_pending_alert(

@@ -185,9 +185,12 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Incident rows, including the outcome lines attached to their error (the Lambda fixture's
+/// `REPORT ... Status: timeout` joins its `Task timed out` line).
 fn incident_rows(items: &[Item]) -> BTreeMap<String, BTreeMap<String, String>> {
     of_type(items, "incident")
         .into_iter()
+        .chain(of_type(items, "attached"))
         .map(|item| {
             let fields = item
                 .iter()

@@ -4,7 +4,9 @@
 
 mod aws;
 mod common;
+mod corpus;
 mod fixtures;
+mod grouping;
 mod handler;
 mod runtime_api;
 mod setup;

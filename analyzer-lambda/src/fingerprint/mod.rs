@@ -1,0 +1,283 @@
+//! Grouping: the same problem with different ids gets the same fingerprint.
+//!
+//! A fingerprint is the SHA-256 of `service`, the error type (when the line has one) and the
+//! message with its variable parts replaced by placeholders (the *pattern*), cut to 128 bits
+//! of hex. How a message becomes a pattern is a versioned set of rules ([`GroupingRules`]):
+//! version 2 ([`tokenize`]) is one pass over the message; version 1 ([`legacy`]) is kept so
+//! that an upgrade recognises the problems version 1 opened (see [`crate::aggregate`]).
+//! Nothing here depends on the container, the time or earlier events: the same line gives
+//! the same fingerprint in every invocation, deployment and cold start.
+
+pub mod legacy;
+pub mod tokenize;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+
+pub use tokenize::MAX_PATTERN_CHARS;
+
+/// A version of the grouping rules. Aggregates record the version that made their
+/// fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupingRules {
+    /// Twelve regex passes: numbers, UUIDs, hex, IPs, e-mails, URLs, timestamps, trace ids.
+    V1,
+    /// The single-pass tokenizer: also prefixed and glued ids, units, codes, paths.
+    V2,
+}
+
+/// The rules this build groups with.
+pub const CURRENT_RULES: GroupingRules = GroupingRules::V2;
+
+impl GroupingRules {
+    /// The version number stored in aggregates (`rules_version`).
+    pub fn version(self) -> u32 {
+        match self {
+            GroupingRules::V1 => 1,
+            GroupingRules::V2 => 2,
+        }
+    }
+
+    /// The rules of a stored version number; `None` for a version this build does not know.
+    pub fn from_version(version: u32) -> Option<GroupingRules> {
+        match version {
+            1 => Some(GroupingRules::V1),
+            2 => Some(GroupingRules::V2),
+            _ => None,
+        }
+    }
+
+    /// The version before this one, whose fingerprints an upgrade maps to this one's.
+    pub fn previous(self) -> Option<GroupingRules> {
+        match self {
+            GroupingRules::V1 => None,
+            GroupingRules::V2 => Some(GroupingRules::V1),
+        }
+    }
+
+    /// The message's pattern under these rules.
+    pub fn parameterize(self, message: &str) -> String {
+        match self {
+            GroupingRules::V1 => legacy::parameterize(message),
+            GroupingRules::V2 => tokenize::parameterize(message),
+        }
+    }
+}
+
+impl fmt::Display for GroupingRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.version())
+    }
+}
+
+/// Not a grouping rules version this build knows.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown grouping rules version {0:?}: use 1 or 2")]
+pub struct UnknownRules(String);
+
+impl FromStr for GroupingRules {
+    type Err = UnknownRules;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse()
+            .ok()
+            .and_then(GroupingRules::from_version)
+            .ok_or_else(|| UnknownRules(s.to_string()))
+    }
+}
+
+/// The current rules' pattern of a message.
+pub fn parameterize(message: &str) -> String {
+    CURRENT_RULES.parameterize(message)
+}
+
+/// The fingerprint of a parameterized message: 32 hex characters.
+pub fn fingerprint(service: &str, error_type: Option<&str>, pattern: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [service, error_type.unwrap_or(""), pattern] {
+        hasher.update(part.as_bytes());
+        // A separator that cannot appear in the parts keeps ("ab","c") apart from ("a","bc").
+        hasher.update([0u8]);
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// Patterns and fingerprints computed once per invocation: a storm repeats the same message
+/// (one tokenization) and the same pattern (one hash) thousands of times.
+#[derive(Debug)]
+pub struct Grouper {
+    rules: GroupingRules,
+    patterns: HashMap<String, String>,
+    /// By pattern, then (service, error type): lookups borrow, nothing is allocated.
+    fingerprints: HashMap<String, Vec<(String, Option<String>, String)>>,
+}
+
+/// Messages whose pattern a [`Grouper`] remembers: identical messages are usually few and
+/// early in a payload; a storm of all-different messages should not pay for a big cache.
+const MAX_CACHED_MESSAGES: usize = 1_024;
+/// Longer messages are not cached (they rarely repeat exactly).
+const MAX_CACHED_MESSAGE_BYTES: usize = 512;
+
+impl Grouper {
+    /// An empty cache over these rules.
+    pub fn new(rules: GroupingRules) -> Grouper {
+        Grouper {
+            rules,
+            patterns: HashMap::new(),
+            fingerprints: HashMap::new(),
+        }
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> GroupingRules {
+        self.rules
+    }
+
+    /// The pattern of a message.
+    pub fn pattern(&mut self, message: &str) -> String {
+        if let Some(pattern) = self.patterns.get(message) {
+            return pattern.clone();
+        }
+        let pattern = self.rules.parameterize(message);
+        if self.patterns.len() < MAX_CACHED_MESSAGES && message.len() <= MAX_CACHED_MESSAGE_BYTES {
+            self.patterns.insert(message.to_string(), pattern.clone());
+        }
+        pattern
+    }
+
+    /// The fingerprint of a pattern.
+    pub fn fingerprint(
+        &mut self,
+        service: &str,
+        error_type: Option<&str>,
+        pattern: &str,
+    ) -> String {
+        if let Some(known) = self.fingerprints.get(pattern).and_then(|v| {
+            v.iter()
+                .find(|(s, t, _)| s == service && t.as_deref() == error_type)
+        }) {
+            return known.2.clone();
+        }
+        let fingerprint = fingerprint(service, error_type, pattern);
+        self.fingerprints
+            .entry(pattern.to_string())
+            .or_default()
+            .push((
+                service.to_string(),
+                error_type.map(str::to_string),
+                fingerprint.clone(),
+            ));
+        fingerprint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::legacy::parameterize as parameterize_v1;
+    use super::*;
+
+    #[test]
+    fn version_1_placeholders() {
+        for (message, expected) in [
+            ("order 42 failed", "order <num> failed"),
+            (
+                "user 3fa85f64-5717-4562-b3fc-2c963f66afa6 not found",
+                "user <uuid> not found",
+            ),
+            ("object 5f2b9c0e7d1a not found", "object <hex> not found"),
+            ("pointer 0xdeadbeef", "pointer <hex>"),
+            (
+                "connect to 10.0.3.17:5432 refused",
+                "connect to <ip> refused",
+            ),
+            ("peer fe80::1ff:fe23:4567:890a down", "peer <ip> down"),
+            ("mail to bob@example.com bounced", "mail to <email> bounced"),
+            (
+                "GET https://api.example.com/v1/orders/42?x=1 -> 503",
+                "GET <url> -> <num>",
+            ),
+            (
+                "at 2026-11-24T13:49:06.123Z deadline passed",
+                "at <ts> deadline passed",
+            ),
+            ("at 13:49:06 retry", "at <ts> retry"),
+            (
+                "trace 1-5759e988-bd862e3fe1be46a994272793 slow",
+                "trace <trace> slow",
+            ),
+            (
+                "trace_id 4bf92f3577b34da6a3ce929d0e0e4736 slow",
+                "trace_id <hex> slow",
+            ),
+            ("took 1.5s", "took <num>s"),
+            (
+                "std::io::Error in cache::add",
+                "std::io::Error in cache::add",
+            ),
+            ("took 1.5 s", "took <num> s"),
+            ("  many   spaces\n here ", "many spaces here"),
+        ] {
+            assert_eq!(parameterize_v1(message), expected, "{message}");
+        }
+    }
+
+    #[test]
+    fn version_1_words_are_not_hex() {
+        assert_eq!(parameterize_v1("bad deadbeef cafe"), "bad deadbeef cafe");
+        assert_eq!(parameterize_v1("a decade ago"), "a decade ago");
+    }
+
+    #[test]
+    fn same_problem_same_fingerprint() {
+        let a = parameterize("payment 17 for user 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed");
+        let b = parameterize("payment 9031 for user 0b6f1c1e-0000-4000-8000-00000000beef failed");
+        assert_eq!(
+            fingerprint("orders", None, &a),
+            fingerprint("orders", None, &b)
+        );
+    }
+
+    #[test]
+    fn service_and_error_type_split_groups() {
+        let p = parameterize("failed");
+        let base = fingerprint("orders", None, &p);
+        assert_ne!(base, fingerprint("billing", None, &p));
+        assert_ne!(base, fingerprint("orders", Some("TimeoutError"), &p));
+        assert_eq!(base.len(), 32);
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let long = "x ".repeat(1000);
+        for rules in [GroupingRules::V1, GroupingRules::V2] {
+            assert_eq!(rules.parameterize(&long).chars().count(), MAX_PATTERN_CHARS);
+        }
+    }
+
+    #[test]
+    fn rules_versions_round_trip() {
+        for rules in [GroupingRules::V1, GroupingRules::V2] {
+            assert_eq!(GroupingRules::from_version(rules.version()), Some(rules));
+            assert_eq!(rules.to_string().parse::<GroupingRules>().unwrap(), rules);
+        }
+        assert_eq!(CURRENT_RULES.previous(), Some(GroupingRules::V1));
+        assert!("3".parse::<GroupingRules>().is_err());
+    }
+
+    #[test]
+    fn grouper_caches_give_the_same_answers() {
+        let mut grouper = Grouper::new(GroupingRules::V2);
+        let a = grouper.pattern("charge cus_4038aa27d8a3 failed");
+        let b = grouper.pattern("charge cus_4038aa27d8a3 failed");
+        assert_eq!(a, b);
+        assert_eq!(a, parameterize("charge cus_4038aa27d8a3 failed"));
+        assert_eq!(
+            grouper.fingerprint("s", None, &a),
+            fingerprint("s", None, &a)
+        );
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::Architecture;
+use crate::architecture::Architecture;
 use crate::names::Names;
 use crate::webhooks::{self, WebhookUrls};
 use crate::{dashboard, pattern, policy};
@@ -221,6 +221,18 @@ pub const TABLE_HASH_KEY: &str = "incident_id";
 /// TTL attribute (epoch seconds) of incidents.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 
+/// The key attributes of the table and its indexes (all strings).
+pub fn key_attributes() -> Vec<&'static str> {
+    let mut keys = vec![TABLE_HASH_KEY];
+    for index in &INDEXES {
+        keys.push(index.hash_key);
+        keys.extend(index.range_key);
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The analyzer function's desired configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionSpec {
@@ -340,7 +352,6 @@ impl Desired {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::names::Location;
 
     /// Settings used by the planner's tests.
     pub(crate) fn settings() -> Settings {
@@ -364,7 +375,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn names() -> Names {
-        Names::new("logpipe", Location::new("us-east-1", "123456789012"))
+        crate::names::test_names()
     }
 
     #[test]
@@ -399,6 +410,14 @@ pub(crate) mod tests {
         );
         assert!(validate_prefix("bad prefix").is_err());
         assert!(validate_prefix(&"p".repeat(41)).is_err());
+    }
+
+    #[test]
+    fn key_attributes_cover_table_and_indexes() {
+        assert_eq!(
+            key_attributes(),
+            ["incident_id", "service", "timestamp", "trace_id"]
+        );
     }
 
     #[test]

@@ -8,9 +8,14 @@
 //! 2 invalid usage, 3 refused (blocked plan; nothing changed), 4 `plan` found changes to make.
 
 mod apply;
+mod apply_dashboard;
+mod apply_iam;
 mod apply_lambda;
+mod apply_logs;
 mod apply_sns;
+mod apply_sqs;
 mod apply_table;
+mod architecture;
 mod aws;
 mod cli;
 mod current;
@@ -25,7 +30,9 @@ mod policy;
 mod state;
 mod status;
 mod step;
+mod target;
 mod teardown;
+mod wait;
 mod webhooks;
 
 use std::process::ExitCode;
@@ -36,11 +43,11 @@ use aws_config::Region;
 use clap::Parser;
 use serde_json::json;
 
-use crate::apply::Target;
 use crate::cli::{Cli, Command, Global, StackArgs};
 use crate::desired::{Desired, Settings, Subscriber};
 use crate::names::{Location, Names};
 use crate::step::Plan;
+use crate::target::Target;
 
 /// Everything went well (`plan`: nothing to do).
 const EXIT_OK: u8 = 0;

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::cli::Architecture;
+use crate::architecture::Architecture;
 
 /// Largest zip Lambda accepts in a direct upload (larger ones must go through S3).
 /// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>

@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow};
 
 use crate::aws::Clients;
-use crate::errors::aws;
+use crate::errors;
 use crate::step::Op;
 use crate::target::Target;
 
@@ -23,7 +23,9 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
                 .dashboard_body(body.to_string())
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("writing dashboard {}", n.dashboard())))?;
+                .map_err(|e| {
+                    errors::dashboard(e, format!("writing dashboard {}", n.dashboard()))
+                })?;
         }
         Op::DeleteDashboard => {
             c.cloudwatch
@@ -31,7 +33,9 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
                 .dashboard_names(n.dashboard())
                 .send()
                 .await
-                .map_err(|e| aws(e, format!("deleting dashboard {}", n.dashboard())))?;
+                .map_err(|e| {
+                    errors::dashboard(e, format!("deleting dashboard {}", n.dashboard()))
+                })?;
         }
         other => return Err(anyhow!("internal error: {other:?} is not a dashboard step")),
     }

@@ -7,9 +7,11 @@ use clap::ValueEnum;
 pub enum Architecture {
     /// `x86_64`
     #[value(name = "x86_64")]
+    #[serde(rename = "x86_64")]
     X86_64,
     /// `arm64` (Graviton)
     #[value(name = "arm64")]
+    #[serde(rename = "arm64")]
     Arm64,
 }
 

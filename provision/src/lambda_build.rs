@@ -26,8 +26,7 @@ pub const TOOLS_DIR: &str = ".tools/lambda-build/bin";
 
 /// The README section on building the zip elsewhere (for an architecture this machine
 /// cannot build).
-pub const README_SECTION: &str =
-    "provision/README.md, section \"Building for arm64\"";
+pub const README_SECTION: &str = "provision/README.md, section \"Building for arm64\"";
 
 /// A cold release build of the analyzer on this project's 2-core VM (see provision/README.md).
 const COLD_BUILD_TIME: &str = "about 8 minutes";

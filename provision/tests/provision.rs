@@ -14,6 +14,7 @@ use test_support::{ACCOUNT_ID, Moto};
 mod sdk;
 use sdk::Sdk;
 
+#[path = "provision/safety.rs"]
 mod safety;
 
 const FUNCTION: &str = "logpipe-analyzer";

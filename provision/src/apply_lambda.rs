@@ -1,7 +1,7 @@
 //! Lambda steps: the analyzer function, its configuration, invoke config and permissions.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use aws_sdk_lambda::types::{
@@ -11,7 +11,6 @@ use aws_sdk_lambda::types::{
 use aws_smithy_types::Blob;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::apply::{POLL_INTERVAL, ROLE_PROPAGATION, is_role_not_ready, wait_until};
 use crate::aws::Clients;
 use crate::desired::Desired;
 use crate::errors::{aws, is_missing};
@@ -19,6 +18,20 @@ use crate::names::Names;
 use crate::package::LambdaZip;
 use crate::plan::LOGS_PRINCIPAL;
 use crate::step::Op;
+use crate::target::Target;
+use crate::wait::{POLL_INTERVAL, wait_until};
+
+/// How long a new IAM role may take to become assumable by Lambda.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>
+const ROLE_PROPAGATION: Duration = Duration::from_secs(120);
+
+/// Whether a CreateFunction error means the new role has not reached Lambda yet.
+pub fn is_role_not_ready(code: Option<&str>, message: Option<&str>) -> bool {
+    code == Some("InvalidParameterValueException")
+        && message.is_some_and(|m| {
+            m.contains("cannot be assumed") || m.contains("role defined for the function")
+        })
+}
 
 fn environment(d: &Desired) -> Environment {
     Environment::builder()
@@ -32,22 +45,14 @@ fn environment(d: &Desired) -> Environment {
         .build()
 }
 
-fn desired<'a>(up: Option<(&'a Desired, &'a LambdaZip)>) -> Result<(&'a Desired, &'a LambdaZip)> {
-    up.ok_or_else(|| anyhow!("internal error: a Lambda step ran without a desired state"))
-}
-
 /// Runs a Lambda step.
-pub async fn run(
-    c: &Clients,
-    n: &Names,
-    up: Option<(&Desired, &LambdaZip)>,
-    op: &Op,
-) -> Result<()> {
+pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
+    let n = t.names;
     let name = n.function();
     match op {
-        Op::CreateFunction => create(c, n, desired(up)?).await?,
+        Op::CreateFunction => create(c, n, t.desired()?).await?,
         Op::UpdateFunctionCode => {
-            let (d, zip) = desired(up)?;
+            let (d, zip) = t.desired()?;
             wait_ready(c, &name).await?;
             c.lambda
                 .update_function_code()
@@ -59,7 +64,7 @@ pub async fn run(
                 .map_err(|e| aws(e, format!("uploading new code to Lambda function {name}")))?;
         }
         Op::UpdateFunctionConfig => {
-            let (d, _) = desired(up)?;
+            let (d, _) = t.desired()?;
             let f = &d.function;
             // A configuration update is refused while a code update is still being applied.
             wait_ready(c, &name).await?;
@@ -82,7 +87,7 @@ pub async fn run(
                 })?;
         }
         Op::PutInvokeConfig => {
-            let (d, _) = desired(up)?;
+            let (d, _) = t.desired()?;
             wait_ready(c, &name).await?;
             c.lambda
                 .put_function_event_invoke_config()
@@ -228,4 +233,25 @@ async fn wait_ready(c: &Clients, name: &str) -> Result<()> {
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_propagation_errors_are_recognised() {
+        assert!(is_role_not_ready(
+            Some("InvalidParameterValueException"),
+            Some("The role defined for the function cannot be assumed by Lambda.")
+        ));
+        assert!(!is_role_not_ready(
+            Some("InvalidParameterValueException"),
+            Some("Unzipped size must be smaller")
+        ));
+        assert!(!is_role_not_ready(
+            Some("AccessDeniedException"),
+            Some("cannot be assumed")
+        ));
+    }
 }

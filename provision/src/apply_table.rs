@@ -7,12 +7,12 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableStatus, Tag, TimeToLiveSpecification,
 };
 
-use crate::apply::{key_attributes, wait_until};
 use crate::aws::Clients;
-use crate::desired::{INDEXES, Index, TABLE_HASH_KEY, TTL_ATTRIBUTE};
+use crate::desired::{INDEXES, Index, TABLE_HASH_KEY, TTL_ATTRIBUTE, key_attributes};
 use crate::errors::{aws, is_missing};
 use crate::names::Names;
 use crate::step::Op;
+use crate::wait::wait_until;
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement> {
     Ok(KeySchemaElement::builder()

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
+use crate::architecture::Architecture;
 use crate::desired::{
     DEFAULT_MEMORY_MB, DEFAULT_PREFIX, DEFAULT_RETENTION_DAYS, DEFAULT_TIMEOUT_SECS,
 };
@@ -55,10 +56,37 @@ pub enum Command {
     Plan(StackArgs),
     /// Apply the plan, printing each step as it runs. Running it again finds nothing to do.
     Up(StackArgs),
-    /// Remove what this tool created (by tag and name); anything else is left untouched.
-    Down,
+    /// Remove what this tool created (by tag and name); anything else is left untouched, and
+    /// so is every log group that holds log events unless --delete-log-groups-with-data.
+    Down(DownArgs),
     /// Show what exists, in a table.
     Status,
+    /// Build the analyzer's Lambda zip as `up` deploys it (release `cargo zigbuild` against
+    /// glibc 2.34, checked against Lambda's limits) and print its path; needs no AWS.
+    Package(PackageArgs),
+}
+
+/// Options of `down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also delete the log groups provision created that hold log events, with their events
+    /// (without it they are kept, and `down` says so).
+    #[arg(long)]
+    pub delete_log_groups_with_data: bool,
+    /// Print what `down` would delete and keep; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Options of `package`.
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// CPU architecture to build for.
+    #[arg(long, env = "LOGPIPE_ARCHITECTURE", value_enum, default_value_t = Architecture::X86_64)]
+    pub architecture: Architecture,
+    /// Where to write the zip (default: <target dir>/lambda/<architecture>/bootstrap.zip).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 /// Settings of the stack, used by `plan` and `up`.
@@ -105,7 +133,8 @@ pub struct StackArgs {
     /// shows it).
     #[arg(long, env = "LOGPIPE_FILTER_PATTERN")]
     pub filter_pattern: Option<String>,
-    /// Prebuilt Lambda zip holding `bootstrap`; without it the analyzer is built.
+    /// Prebuilt Lambda zip holding `bootstrap` (e.g. from `provision package`); without it the
+    /// analyzer is built with `cargo zigbuild` (minutes the first time).
     #[arg(long, env = "LOGPIPE_LAMBDA_ZIP")]
     pub lambda_zip: Option<PathBuf>,
     /// CPU architecture of the analyzer.
@@ -128,43 +157,6 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("{s:?} is not KEY=VALUE")),
-    }
-}
-
-/// Lambda architectures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-pub enum Architecture {
-    /// `x86_64`
-    #[value(name = "x86_64")]
-    X86_64,
-    /// `arm64` (Graviton)
-    #[value(name = "arm64")]
-    Arm64,
-}
-
-impl Architecture {
-    /// The name Lambda uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Arm64 => "arm64",
-        }
-    }
-
-    /// The Rust target triple, pinned to AL2023's glibc 2.34 for `cargo zigbuild`.
-    pub fn zigbuild_target(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64-unknown-linux-gnu.2.34",
-            Architecture::Arm64 => "aarch64-unknown-linux-gnu.2.34",
-        }
-    }
-
-    /// The target triple without the glibc suffix (the folder cargo writes to).
-    pub fn target_dir_name(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64-unknown-linux-gnu",
-            Architecture::Arm64 => "aarch64-unknown-linux-gnu",
-        }
     }
 }
 
@@ -207,5 +199,22 @@ mod tests {
             [("SEVERITY_WARN".to_string(), "NONE".to_string())]
         );
         assert!(Cli::try_parse_from(["provision", "up", "--analyzer-env", "NOEQUALS"]).is_err());
+        let cli =
+            Cli::try_parse_from(["provision", "down", "--delete-log-groups-with-data"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Down(DownArgs {
+                delete_log_groups_with_data: true,
+                dry_run: false
+            })
+        ));
+        let cli = Cli::try_parse_from(["provision", "package", "--architecture", "arm64"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Package(PackageArgs {
+                architecture: Architecture::Arm64,
+                output: None
+            })
+        ));
     }
 }

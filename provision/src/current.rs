@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use crate::aws::Clients;
@@ -409,11 +410,19 @@ async fn log_group(c: &Clients, names: &Names, group: &str) -> Result<Option<Log
                 format!("reading the subscription filters of log group {group}"),
             )
         })?;
+    let tags = tag_map
+        .tags()
+        .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+        .unwrap_or_default();
+    // Only a group `down` could delete needs to be looked into.
+    let holds_events = if names.is_ours(&tags) {
+        holds_events(c, group).await?
+    } else {
+        None
+    };
     Ok(Some(LogGroupState {
-        tags: tag_map
-            .tags()
-            .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
-            .unwrap_or_default(),
+        tags,
+        holds_events,
         retention_days: g.retention_in_days(),
         class: g.log_group_class().map(|c| c.as_str().to_string()),
         filters: filters
@@ -428,6 +437,49 @@ async fn log_group(c: &Clients, names: &Names, group: &str) -> Result<Option<Log
     }))
 }
 
+/// How many pages of FilterLogEvents to read looking for one event before giving up (on a big
+/// group CloudWatch may answer pages without events while it searches).
+const MAX_EVENT_PAGES: usize = 20;
+
+/// Whether `group` holds at least one log event: `Some(false)` only when that is certain.
+///
+/// `storedBytes` of DescribeLogGroups is updated late on AWS and not at all by moto, so the
+/// events themselves are looked for, with FilterLogEvents and a limit of one, followed for a
+/// few pages (no stream, no event: an empty page without a next token). An answer that
+/// cannot be read (moto reports the timestamps of its own Lambda log events as fractions)
+/// leaves it unknown, and `down` then keeps the group.
+async fn holds_events(c: &Clients, group: &str) -> Result<Option<bool>> {
+    let mut token = None;
+    for _ in 0..MAX_EVENT_PAGES {
+        let out = match c
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .limit(1)
+            .set_next_token(token)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.code().is_none() && e.as_service_error().is_some() => return Ok(None),
+            Err(e) => {
+                return Err(aws(
+                    e,
+                    format!("looking for log events in log group {group}"),
+                ));
+            }
+        };
+        if !out.events().is_empty() {
+            return Ok(Some(true));
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(Some(false));
+        }
+    }
+    Ok(None)
+}
+
 async fn dashboard(c: &Clients, names: &Names) -> Result<Option<DashboardState>> {
     let name = names.dashboard();
     let out = match c
@@ -439,7 +491,12 @@ async fn dashboard(c: &Clients, names: &Names) -> Result<Option<DashboardState>>
     {
         Ok(out) => out,
         Err(e) if is_missing(&e, |e| e.is_dashboard_not_found_error()) => return Ok(None),
-        Err(e) => return Err(aws(e, format!("reading dashboard {name}"))),
+        Err(e) => {
+            return Err(crate::errors::dashboard(
+                e,
+                format!("reading dashboard {name}"),
+            ));
+        }
     };
     let body = serde_json::from_str(out.dashboard_body().unwrap_or("{}"))
         .with_context(|| format!("parsing the body of dashboard {name}"))?;

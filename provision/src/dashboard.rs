@@ -109,7 +109,7 @@ pub fn body(names: &Names, app_groups: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests::names;
+    use crate::names::test_names as names;
 
     #[test]
     fn body_queries_every_app_group_and_carries_the_marker() {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::Architecture;
+use crate::architecture::Architecture;
 use crate::names::Names;
+use crate::rules::{self, InvalidName};
 use crate::webhooks::{self, WebhookUrls};
 use crate::{dashboard, pattern, policy};
 
@@ -108,9 +109,9 @@ pub enum InvalidSetting {
          its own errors in a loop; remove it from --log-group"
     )]
     OwnLogGroup(String),
-    /// See message.
-    #[error("{0}")]
-    Subscriber(String),
+    /// A name, ARN or address AWS would refuse.
+    #[error(transparent)]
+    Name(#[from] InvalidName),
     /// See message.
     #[error("alert severity {0:?} is not one of {SEVERITIES:?}")]
     Severity(String),
@@ -160,20 +161,23 @@ pub fn validate(names: &Names, settings: &Settings) -> Result<(), InvalidSetting
     {
         return Err(InvalidSetting::OwnLogGroup(own.clone()));
     }
+    rules::stack_names(names, &settings.log_groups)?;
     for s in &settings.subscribers {
-        let ok = match s.protocol.as_str() {
-            "email" => s.endpoint.contains('@'),
-            "https" => s.endpoint.starts_with("https://"),
-            "sqs" => s.endpoint.starts_with("arn:") && s.endpoint.contains(":sqs:"),
-            _ => false,
-        };
-        if !ok {
-            return Err(InvalidSetting::Subscriber(format!(
-                "alert subscriber {:?} is not a valid {} endpoint",
-                s.endpoint, s.protocol
-            )));
+        match s.protocol.as_str() {
+            "email" => rules::email(&s.endpoint)?,
+            "sqs" => rules::sqs_arn(&s.endpoint)?,
+            "https" => rules::https_url(&s.endpoint)?,
+            other => {
+                return Err(InvalidSetting::Name(InvalidName {
+                    what: "alert subscriber protocol",
+                    value: other.to_string(),
+                    rule: "provision subscribes email, sqs and https endpoints".into(),
+                    doc: "https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html",
+                }));
+            }
         }
     }
+    rules::lambda_env(&settings.extra_env)?;
     if let Some(bad) = settings
         .alert_severities
         .iter()
@@ -220,6 +224,18 @@ pub const INDEXES: [Index; 2] = [
 pub const TABLE_HASH_KEY: &str = "incident_id";
 /// TTL attribute (epoch seconds) of incidents.
 pub const TTL_ATTRIBUTE: &str = "ttl";
+
+/// The key attributes of the table and its indexes (all strings).
+pub fn key_attributes() -> Vec<&'static str> {
+    let mut keys = vec![TABLE_HASH_KEY];
+    for index in &INDEXES {
+        keys.push(index.hash_key);
+        keys.extend(index.range_key);
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
 
 /// The analyzer function's desired configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -340,7 +356,6 @@ impl Desired {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::names::Location;
 
     /// Settings used by the planner's tests.
     pub(crate) fn settings() -> Settings {
@@ -364,7 +379,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn names() -> Names {
-        Names::new("logpipe", Location::new("us-east-1", "123456789012"))
+        crate::names::test_names()
     }
 
     #[test]
@@ -389,8 +404,23 @@ pub(crate) mod tests {
         s.subscribers[0].protocol = "https".into();
         assert!(matches!(
             validate(&n, &s),
-            Err(InvalidSetting::Subscriber(_))
+            Err(InvalidSetting::Name(InvalidName {
+                what: "HTTPS endpoint",
+                ..
+            }))
         ));
+        let mut s = settings();
+        s.log_groups.push("no spaces allowed?*".into());
+        assert!(matches!(
+            validate(&n, &s),
+            Err(InvalidSetting::Name(InvalidName {
+                what: "log group",
+                ..
+            }))
+        ));
+        let mut s = settings();
+        s.extra_env.push(("AWS_REGION".into(), "x".into()));
+        assert!(matches!(validate(&n, &s), Err(InvalidSetting::Name(_))));
         let mut s = settings();
         s.alert_severities = vec!["HIGH".into()];
         assert_eq!(
@@ -399,6 +429,14 @@ pub(crate) mod tests {
         );
         assert!(validate_prefix("bad prefix").is_err());
         assert!(validate_prefix(&"p".repeat(41)).is_err());
+    }
+
+    #[test]
+    fn key_attributes_cover_table_and_indexes() {
+        assert_eq!(
+            key_attributes(),
+            ["incident_id", "service", "timestamp", "trace_id"]
+        );
     }
 
     #[test]

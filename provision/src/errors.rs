@@ -67,6 +67,30 @@ where
     anyhow::anyhow!("{doing}: {message}. What to do: {}", hint(err.code()))
 }
 
+/// Like [`aws`], for the CloudWatch dashboard calls: `aws-sdk-cloudwatch` speaks Smithy's
+/// RPC v2 CBOR protocol, which moto and other emulators do not serve. Their answer (an HTML
+/// 404 page) cannot be decoded (`unexpected type 0x3c at position 0: expected map`), so an
+/// answer without an error code becomes one line that says which flag avoids the call.
+pub fn dashboard<E, R>(err: SdkError<E, R>, doing: impl std::fmt::Display) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let answered_unreadably = err.code().is_none()
+        && matches!(err, SdkError::ServiceError(_) | SdkError::ResponseError(_));
+    if !answered_unreadably {
+        return aws(err, doing);
+    }
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .map(|url| format!(" at {url}"))
+        .unwrap_or_default();
+    anyhow::anyhow!(
+        "{doing}: the endpoint{endpoint} did not answer in CloudWatch's dashboard protocol \
+         (Smithy RPC v2 CBOR; moto does not serve it). Run again with --no-dashboard \
+         (or LOGPIPE_NO_DASHBOARD=true) to leave the dashboard out"
+    )
+}
+
 /// Whether an SDK error is the service saying the resource does not exist.
 pub fn is_missing<E, R>(err: &SdkError<E, R>, missing: impl Fn(&E) -> bool) -> bool {
     err.as_service_error().is_some_and(missing)
@@ -97,6 +121,29 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("creating Lambda function logpipe-analyzer: AccessDeniedException: no lambda:CreateFunction."), "{text}");
         assert!(text.contains("AWS_PROFILE"), "{text}");
+    }
+
+    #[test]
+    fn an_endpoint_without_the_dashboard_protocol_says_to_use_no_dashboard() {
+        // What moto answers to GetDashboard: an HTML page the CBOR decoder cannot read.
+        let unreadable: SdkError<CreateFunctionError, Response> = SdkError::service_error(
+            CreateFunctionError::unhandled("unexpected type 0x3c at position 0: expected map"),
+            Response::new(
+                StatusCode::try_from(404).unwrap(),
+                SdkBody::from("<!doctype html>"),
+            ),
+        );
+        let text = dashboard(unreadable, "reading dashboard logpipe-incidents").to_string();
+        assert!(text.contains("--no-dashboard"), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+        // A real service error keeps its code and the usual advice.
+        let denied = dashboard(
+            service_error("AccessDeniedException", "no cloudwatch:GetDashboard"),
+            "reading dashboard logpipe-incidents",
+        )
+        .to_string();
+        assert!(denied.contains("AccessDeniedException"), "{denied}");
+        assert!(!denied.contains("--no-dashboard"), "{denied}");
     }
 
     #[test]

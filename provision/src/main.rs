@@ -8,24 +8,34 @@
 //! 2 invalid usage, 3 refused (blocked plan; nothing changed), 4 `plan` found changes to make.
 
 mod apply;
+mod apply_dashboard;
+mod apply_iam;
 mod apply_lambda;
+mod apply_logs;
 mod apply_sns;
+mod apply_sqs;
 mod apply_table;
+mod architecture;
 mod aws;
 mod cli;
 mod current;
 mod dashboard;
 mod desired;
 mod errors;
+mod glibc;
+mod lambda_build;
 mod names;
 mod package;
 mod pattern;
 mod plan;
 mod policy;
+mod rules;
 mod state;
 mod status;
 mod step;
+mod target;
 mod teardown;
+mod wait;
 mod webhooks;
 
 use std::process::ExitCode;
@@ -36,11 +46,12 @@ use aws_config::Region;
 use clap::Parser;
 use serde_json::json;
 
-use crate::apply::Target;
-use crate::cli::{Cli, Command, Global, StackArgs};
+use crate::cli::{Cli, Command, Global, PackageArgs, StackArgs};
 use crate::desired::{Desired, Settings, Subscriber};
 use crate::names::{Location, Names};
 use crate::step::Plan;
+use crate::target::Target;
+use crate::teardown::DownOptions;
 
 /// Everything went well (`plan`: nothing to do).
 const EXIT_OK: u8 = 0;
@@ -73,7 +84,15 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8> {
     let g = &cli.global;
-    desired::validate_prefix(&g.prefix).map_err(|e| Usage(e.to_string()))?;
+    if let Command::Package(args) = &cli.command {
+        return package(g, args);
+    }
+    // Everything provision will send is checked before the first AWS call, so that bad input
+    // creates nothing.
+    let settings = match &cli.command {
+        Command::Plan(args) | Command::Up(args) => Some(settings(g, args)),
+        _ => None,
+    };
     let mut loader = logpipe_aws::config_loader();
     if let Some(region) = &g.region {
         loader = loader.region(Region::new(region.clone()));
@@ -83,6 +102,7 @@ async fn run(cli: Cli) -> Result<u8> {
         .region()
         .map(|r| r.to_string())
         .ok_or_else(|| Usage("no AWS region: pass --region or set AWS_REGION".into()))?;
+    validate(g, &region, settings.as_ref()).map_err(|e| Usage(e.to_string()))?;
     let identity = aws_sdk_sts::Client::new(&config)
         .get_caller_identity()
         .send()
@@ -97,7 +117,10 @@ async fn run(cli: Cli) -> Result<u8> {
 
     match &cli.command {
         Command::Plan(args) | Command::Up(args) => {
-            let (desired, zip) = desired_state(names.clone(), g, args)?;
+            let mut settings = settings.context("internal error: no settings for plan/up")?;
+            let zip = lambda_zip(args)?;
+            settings.code_sha256 = zip.sha256.clone();
+            let desired = Desired::new(names.clone(), &settings);
             let mut current =
                 current::read(&clients, &names, &desired.app_log_groups, !g.no_dashboard).await?;
             current.webhook_secret =
@@ -124,11 +147,18 @@ async fn run(cli: Cli) -> Result<u8> {
             )
             .await
         }
-        Command::Down => {
+        Command::Down(args) => {
             let mut current =
                 current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
             current.webhook_secret = webhooks::read(&clients, &names, None).await?;
-            let plan = teardown::plan_down(&names, &current);
+            let options = DownOptions {
+                delete_log_groups_with_data: args.delete_log_groups_with_data,
+            };
+            let plan = teardown::plan_down(&names, &current, options);
+            if args.dry_run {
+                print(g, &plan, &plan)?;
+                return Ok(EXIT_OK);
+            }
             execute(
                 &clients,
                 Target {
@@ -146,15 +176,31 @@ async fn run(cli: Cli) -> Result<u8> {
             print(g, &status, &status)?;
             Ok(EXIT_OK)
         }
+        Command::Package(_) => unreachable!("handled before any AWS set-up"),
     }
 }
 
-/// Validates the options, prepares the Lambda zip and computes the desired state.
-fn desired_state(
-    names: Names,
+/// The account in the ARNs checked before the account is known: names do not depend on it,
+/// and the ARNs provision derives from it are well-formed by construction.
+const ACCOUNT_NOT_YET_KNOWN: &str = "000000000000";
+
+/// Checks every name, ARN, address and limit of the command against AWS's rules.
+fn validate(
     g: &Global,
-    args: &StackArgs,
-) -> Result<(Desired, package::LambdaZip)> {
+    region: &str,
+    settings: Option<&Settings>,
+) -> Result<(), desired::InvalidSetting> {
+    desired::validate_prefix(&g.prefix)?;
+    rules::region_name(region)?;
+    let names = Names::new(&g.prefix, Location::new(region, ACCOUNT_NOT_YET_KNOWN));
+    match settings {
+        Some(settings) => desired::validate(&names, settings),
+        None => Ok(rules::stack_names(&names, &g.log_groups)?),
+    }
+}
+
+/// The settings of `plan` / `up`, from the options (not yet validated).
+fn settings(g: &Global, args: &StackArgs) -> Settings {
     let subscribers = [
         ("email", &args.alert_emails),
         ("sqs", &args.alert_sqs),
@@ -168,7 +214,7 @@ fn desired_state(
         })
     })
     .collect();
-    let mut settings = Settings {
+    Settings {
         log_groups: g.log_groups.clone(),
         subscribers,
         alert_severities: args
@@ -191,14 +237,38 @@ fn desired_state(
             slack: args.alert_slack_webhook.clone(),
             teams: args.alert_teams_webhook.clone(),
         },
-    };
-    desired::validate(&names, &settings).map_err(|e| Usage(e.to_string()))?;
-    let zip = match &args.lambda_zip {
-        Some(path) => package::load(path)?,
-        None => package::build(&package::workspace_dir(), args.architecture)?,
-    };
-    settings.code_sha256 = zip.sha256.clone();
-    Ok((Desired::new(names, &settings), zip))
+    }
+}
+
+/// The zip to deploy: `--lambda-zip`, or the analyzer built as `provision package` builds it.
+fn lambda_zip(args: &StackArgs) -> Result<package::LambdaZip> {
+    match &args.lambda_zip {
+        Some(path) => {
+            let zip = package::load(path)?;
+            // A prebuilt zip may come from anywhere: check what it would run.
+            lambda_build::check_prebuilt(&zip.bootstrap()?, args.architecture)
+                .with_context(|| format!("checking {}", path.display()))?;
+            Ok(zip)
+        }
+        None => {
+            let artifact =
+                lambda_build::build(&lambda_build::workspace_dir(), args.architecture, None)?;
+            eprintln!("deploying {}", artifact.path.display());
+            Ok(artifact.zip)
+        }
+    }
+}
+
+/// `provision package`: builds and checks the zip, prints its path (or a JSON report).
+fn package(g: &Global, args: &PackageArgs) -> Result<u8> {
+    let artifact = lambda_build::build(
+        &lambda_build::workspace_dir(),
+        args.architecture,
+        args.output.as_deref(),
+    )?;
+    let report = artifact.report(args.architecture)?;
+    print(g, &report, &format!("{}\n", artifact.path.display()))?;
+    Ok(EXIT_OK)
 }
 
 /// Prints `value` as JSON or as text on stdout.

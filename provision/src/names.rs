@@ -192,6 +192,12 @@ impl Names {
     }
 }
 
+/// A stack to test with: prefix `logpipe`, account `123456789012`, us-east-1.
+#[cfg(test)]
+pub(crate) fn test_names() -> Names {
+    Names::new("logpipe", Location::new("us-east-1", "123456789012"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,29 +1,25 @@
-//! The analyzer's deployment package: build (or take) the `bootstrap` binary, zip it
-//! deterministically, and hash it the way Lambda reports `CodeSha256`.
-//!
-//! glibc: AL2023 ships glibc 2.34. A plain `cargo build` links against the build machine's
-//! glibc, which may be newer, and then the function fails at start with
-//! "GLIBC_2.xx not found". `cargo zigbuild --target x86_64-unknown-linux-gnu.2.34` links
-//! against exactly 2.34 with zig as the linker, so it is what `provision` uses when installed
-//! (`pip install ziglang && cargo install cargo-zigbuild`); otherwise it falls back to a plain
-//! release build and warns. `--lambda-zip` skips building altogether.
+//! The analyzer's deployment package (pure, apart from reading a file): a zip holding the
+//! `bootstrap` binary, made deterministically, checked against Lambda's size limits and
+//! hashed the way Lambda reports `CodeSha256`. Building the binary is `lambda_build`'s job.
 
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::cli::Architecture;
-
-/// Largest zip Lambda accepts in a direct upload (larger ones must go through S3).
+/// Largest zip Lambda accepts in a direct upload (50 MB zipped; larger ones go through S3).
 /// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>
 pub const MAX_DIRECT_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 
-/// The package of the analyzer's crate.
-const ANALYZER_PACKAGE: &str = "analyzer-lambda";
+/// Largest deployment package once unzipped (250 MB, layers included).
+/// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+
+/// The file Lambda's custom runtimes (`provided.al2023`) start.
+/// <https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html>
+pub const BOOTSTRAP: &str = "bootstrap";
 
 /// A zip ready to upload.
 #[derive(Debug, Clone)]
@@ -35,21 +31,66 @@ pub struct LambdaZip {
 }
 
 impl LambdaZip {
-    /// Wraps zip bytes, checking Lambda's size limit.
+    /// Wraps zip bytes, checking that they are a zip holding `bootstrap` within Lambda's
+    /// zipped and unzipped size limits.
     pub fn new(bytes: Vec<u8>) -> Result<LambdaZip> {
-        if bytes.len() > MAX_DIRECT_UPLOAD_BYTES {
-            bail!(
-                "the Lambda zip is {} bytes, more than the {MAX_DIRECT_UPLOAD_BYTES} bytes Lambda \
-                 accepts in a direct upload; build with the release profile (stripped) or shrink \
-                 the binary",
-                bytes.len()
-            );
-        }
+        check_sizes(bytes.len(), 0)?;
+        check_sizes(bytes.len(), unzipped_bytes(&bytes)?)?;
         Ok(LambdaZip {
             sha256: code_sha256(&bytes),
             bytes,
         })
     }
+
+    /// The size of everything in the zip once unpacked.
+    pub fn unzipped_bytes(&self) -> Result<u64> {
+        unzipped_bytes(&self.bytes)
+    }
+
+    /// The `bootstrap` binary inside the zip.
+    pub fn bootstrap(&self) -> Result<Vec<u8>> {
+        let mut archive =
+            zip::ZipArchive::new(Cursor::new(&self.bytes)).context("reading the Lambda zip")?;
+        let mut file = archive.by_name(BOOTSTRAP).with_context(|| {
+            format!("the Lambda zip has no {BOOTSTRAP} at its root, which provided.al2023 starts")
+        })?;
+        let mut binary = Vec::new();
+        file.read_to_end(&mut binary)
+            .context("unpacking bootstrap from the Lambda zip")?;
+        Ok(binary)
+    }
+}
+
+/// Checks a package's zipped and unzipped sizes against Lambda's limits.
+pub fn check_sizes(zipped: usize, unzipped: u64) -> Result<()> {
+    if zipped > MAX_DIRECT_UPLOAD_BYTES {
+        bail!(
+            "the Lambda zip is {zipped} bytes, more than the {MAX_DIRECT_UPLOAD_BYTES} bytes Lambda \
+             accepts in a direct upload; build with the release profile (stripped) or shrink \
+             the binary"
+        );
+    }
+    if unzipped > MAX_UNZIPPED_BYTES {
+        bail!(
+            "the Lambda zip unpacks to {unzipped} bytes, more than the {MAX_UNZIPPED_BYTES} \
+             bytes Lambda allows unzipped; shrink the binary"
+        );
+    }
+    Ok(())
+}
+
+/// The unpacked size of a zip's entries, as its central directory states them.
+fn unzipped_bytes(zip: &[u8]) -> Result<u64> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip))
+        .context("the Lambda package is not a readable zip file")?;
+    let mut total = 0;
+    for i in 0..archive.len() {
+        total += archive
+            .by_index_raw(i)
+            .context("reading the Lambda zip")?
+            .size();
+    }
+    Ok(total)
 }
 
 /// `CodeSha256` of a zip: base64 (standard, padded) of its SHA-256.
@@ -66,7 +107,7 @@ pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>> {
         .last_modified_time(zip::DateTime::default());
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     writer
-        .start_file("bootstrap", options)
+        .start_file(BOOTSTRAP, options)
         .context("starting bootstrap in the zip")?;
     writer
         .write_all(binary)
@@ -83,82 +124,6 @@ pub fn load(path: &Path) -> Result<LambdaZip> {
         )
     })?;
     LambdaZip::new(bytes)
-}
-
-/// Whether `cargo zigbuild` is installed.
-fn has_zigbuild() -> bool {
-    Command::new("cargo")
-        .args(["zigbuild", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Builds the analyzer in release mode for `arch` from `workspace`, and zips it.
-pub fn build(workspace: &Path, arch: Architecture) -> Result<LambdaZip> {
-    let (args, binary): (Vec<&str>, PathBuf) = if has_zigbuild() {
-        eprintln!(
-            "building {ANALYZER_PACKAGE} with cargo zigbuild for {} (glibc 2.34, as on AL2023)",
-            arch.zigbuild_target()
-        );
-        (
-            vec![
-                "zigbuild",
-                "--release",
-                "-p",
-                ANALYZER_PACKAGE,
-                "--target",
-                arch.zigbuild_target(),
-            ],
-            PathBuf::from(format!(
-                "target/{}/release/{ANALYZER_PACKAGE}",
-                arch.target_dir_name()
-            )),
-        )
-    } else {
-        eprintln!(
-            "warning: cargo-zigbuild is not installed; building {ANALYZER_PACKAGE} with plain cargo. \
-             The binary links against this machine's glibc and may not start on AL2023 (glibc \
-             2.34). Install it with `pip install ziglang && cargo install cargo-zigbuild`, or pass \
-             --lambda-zip."
-        );
-        if !matches!(
-            (std::env::consts::ARCH, arch),
-            ("x86_64", Architecture::X86_64) | ("aarch64", Architecture::Arm64)
-        ) {
-            bail!(
-                "cannot build for {} on this {} machine without cargo-zigbuild; install it or pass --lambda-zip",
-                arch.as_str(),
-                std::env::consts::ARCH
-            );
-        }
-        (
-            vec!["build", "--release", "-p", ANALYZER_PACKAGE],
-            PathBuf::from(format!("target/release/{ANALYZER_PACKAGE}")),
-        )
-    };
-    let status = Command::new("cargo")
-        .args(&args)
-        .current_dir(workspace)
-        .status()
-        .context("running cargo (is it on PATH?)")?;
-    if !status.success() {
-        bail!(
-            "`cargo {}` failed ({status}); fix the build or pass --lambda-zip",
-            args.join(" ")
-        );
-    }
-    let path = workspace.join(binary);
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("reading the built binary {}", path.display()))?;
-    LambdaZip::new(zip_bootstrap(&bytes)?)
-}
-
-/// The workspace this binary was built from (where `build` runs cargo).
-pub fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -197,5 +162,16 @@ mod tests {
     fn oversized_zips_are_refused() {
         let err = LambdaZip::new(vec![0; MAX_DIRECT_UPLOAD_BYTES + 1]).unwrap_err();
         assert!(err.to_string().contains("direct upload"));
+        let err = check_sizes(1000, MAX_UNZIPPED_BYTES + 1).unwrap_err();
+        assert!(err.to_string().contains("unzipped"), "{err}");
+        assert!(check_sizes(MAX_DIRECT_UPLOAD_BYTES, MAX_UNZIPPED_BYTES).is_ok());
+    }
+
+    #[test]
+    fn the_bootstrap_comes_back_out() {
+        let zip = LambdaZip::new(zip_bootstrap(b"\x7fELF...").unwrap()).unwrap();
+        assert_eq!(zip.bootstrap().unwrap(), b"\x7fELF...");
+        assert_eq!(zip.unzipped_bytes().unwrap(), 7);
+        assert!(LambdaZip::new(b"not a zip".to_vec()).is_err());
     }
 }

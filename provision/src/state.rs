@@ -137,6 +137,9 @@ pub struct LogGroupState {
     pub class: Option<String>,
     /// Subscription filters.
     pub filters: Vec<FilterState>,
+    /// Whether it holds log events; `None` when not looked at (only groups provision created,
+    /// the ones `down` could delete, are looked at) or when that could not be confirmed.
+    pub holds_events: Option<bool>,
 }
 
 /// The dashboard, if it exists.

@@ -125,9 +125,13 @@ pub fn status(names: &Names, current: &Current, with_dashboard: bool) -> Status 
             group.clone(),
             Some(&g.tags),
             format!(
-                "retention {retention}; {} filter(s){}",
+                "retention {retention}; {} filter(s){}{}",
                 g.filters.len(),
-                if subscribed { ", subscribed" } else { "" }
+                if subscribed { ", subscribed" } else { "" },
+                match g.holds_events {
+                    Some(true) => "; holds log events (`down` keeps it)",
+                    _ => "",
+                }
             ),
         ));
     }

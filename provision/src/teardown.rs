@@ -5,8 +5,17 @@ use crate::names::Names;
 use crate::state::Current;
 use crate::step::{Action, Op, Plan, Step};
 
-/// The steps that remove every resource of `names`' stack found in `current`.
-pub fn plan_down(names: &Names, current: &Current) -> Plan {
+/// What `down` is allowed to delete beyond the stack's own resources.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DownOptions {
+    /// Delete the log groups provision created even when they hold log events.
+    pub delete_log_groups_with_data: bool,
+}
+
+/// The steps that remove every resource of `names`' stack found in `current`. A log group
+/// provision created is deleted only when it is known to hold no log event, or when
+/// `options` say to: the events in it are the application's (or the analyzer's) logs.
+pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan {
     let mut plan = Plan::default();
     let mut keep = |what: String| plan_note(&mut plan.notes, what);
     let function_arn = names.function_arn();
@@ -71,15 +80,33 @@ pub fn plan_down(names: &Names, current: &Current) -> Plan {
         keep(kept);
     }
     for (group, state) in &current.log_groups {
-        if names.is_ours(&state.tags) {
-            steps.push(Step::new(
-                Action::Delete,
-                "log-group",
-                group,
-                Op::DeleteLogGroup {
-                    group: group.clone(),
-                },
+        let empty = state.holds_events == Some(false);
+        if names.is_ours(&state.tags) && !empty && !options.delete_log_groups_with_data {
+            keep(format!(
+                "log group {group} ({}; run `provision down --delete-log-groups-with-data` to \
+                 delete it and its events)",
+                if state.holds_events.is_some() {
+                    "it holds log events"
+                } else {
+                    "it may hold log events: it could not be confirmed empty"
+                }
             ));
+        } else if names.is_ours(&state.tags) {
+            steps.push(
+                Step::new(
+                    Action::Delete,
+                    "log-group",
+                    group,
+                    Op::DeleteLogGroup {
+                        group: group.clone(),
+                    },
+                )
+                .detail(if empty {
+                    "holds no log events"
+                } else {
+                    "and its log events (--delete-log-groups-with-data)"
+                }),
+            );
         } else {
             keep(format!("log group {group} (it existed before provision)"));
         }
@@ -178,7 +205,10 @@ mod tests {
             pattern: String::new(),
             destination_arn: "arn:aws:firehose:us-east-1:123456789012:deliverystream/siem".into(),
         });
-        let plan = plan_down(&d.names, &current);
+        for group in current.log_groups.values_mut() {
+            group.holds_events = Some(false);
+        }
+        let plan = plan_down(&d.names, &current, DownOptions::default());
         let kinds: Vec<&str> = plan.steps.iter().map(|s| s.resource).collect();
         assert_eq!(
             kinds,
@@ -214,14 +244,68 @@ mod tests {
 
     #[test]
     fn down_of_nothing_is_empty() {
-        let plan = plan_down(&names(), &Current::default());
+        let plan = plan_down(&names(), &Current::default(), DownOptions::default());
         assert!(plan.is_empty());
         let mut other = Current::default();
         other
             .log_groups
             .insert("/app/x".into(), LogGroupState::default());
-        let plan = plan_down(&names(), &other);
+        let plan = plan_down(&names(), &other, DownOptions::default());
         assert!(plan.is_empty());
         assert_eq!(plan.notes.len(), 1);
+    }
+
+    #[test]
+    fn down_keeps_log_groups_with_events_unless_told() {
+        let d = Desired::new(names(), &settings());
+        let mut current = matching(&d);
+        // /app/orders holds the application's events; /app/billing is empty; nobody looked
+        // into the analyzer's own group.
+        current
+            .log_groups
+            .get_mut("/app/orders")
+            .unwrap()
+            .holds_events = Some(true);
+        current
+            .log_groups
+            .get_mut("/app/billing")
+            .unwrap()
+            .holds_events = Some(false);
+        let deleted = |plan: &Plan| -> Vec<String> {
+            plan.steps
+                .iter()
+                .filter_map(|s| match &s.op {
+                    Op::DeleteLogGroup { group } => Some(group.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let plan = plan_down(&d.names, &current, DownOptions::default());
+        assert_eq!(deleted(&plan), ["/app/billing"]);
+        let kept: Vec<&String> = plan
+            .notes
+            .iter()
+            .filter(|n| n.contains("--delete-log-groups-with-data"))
+            .collect();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(kept[0].contains("/app/orders") && kept[0].contains("holds log events"));
+        assert!(kept[1].contains("/aws/lambda/logpipe-analyzer") && kept[1].contains("may hold"));
+        // The filter still goes: the group stays, the subscription does not.
+        assert!(
+            plan.steps
+                .iter()
+                .any(|s| matches!(&s.op, Op::DeleteFilter { group } if group == "/app/orders"))
+        );
+        let told = DownOptions {
+            delete_log_groups_with_data: true,
+        };
+        assert_eq!(
+            deleted(&plan_down(&d.names, &current, told)),
+            [
+                "/app/billing",
+                "/app/orders",
+                "/aws/lambda/logpipe-analyzer"
+            ]
+        );
     }
 }

@@ -14,6 +14,9 @@ use test_support::{ACCOUNT_ID, Moto};
 mod sdk;
 use sdk::Sdk;
 
+#[path = "provision/safety.rs"]
+mod safety;
+
 const FUNCTION: &str = "logpipe-analyzer";
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:logpipe-analyzer";
 const TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/logpipe-Incidents";
@@ -35,11 +38,33 @@ fn lambda_zip(dir: &Path, script: &str) -> PathBuf {
     path
 }
 
+/// The Rust toolchain's environment (the binary runs cargo and rustc to build the analyzer),
+/// without HOME, so that no AWS profile of the machine is read.
+fn toolchain_env() -> Vec<(String, String)> {
+    let var = |k: &str| std::env::var(k).ok();
+    let home = var("HOME").unwrap_or_default();
+    let mut env = vec![
+        (
+            "RUSTUP_HOME".to_string(),
+            var("RUSTUP_HOME").unwrap_or(format!("{home}/.rustup")),
+        ),
+        (
+            "CARGO_HOME".to_string(),
+            var("CARGO_HOME").unwrap_or(format!("{home}/.cargo")),
+        ),
+    ];
+    for k in ["PATH", "RUSTUP_TOOLCHAIN", "CARGO_TARGET_DIR"] {
+        env.extend(var(k).map(|v| (k.to_string(), v)));
+    }
+    env
+}
+
 /// Runs the binary against `moto` only (cleared environment: no profile, no real account).
 fn provision(moto: &Moto, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_provision"))
         .args(args)
         .env_clear()
+        .envs(toolchain_env())
         .envs(moto.env())
         .output()
         .expect("provision runs");
@@ -488,20 +513,26 @@ async fn a_group_full_of_foreign_filters_blocks_up_before_any_change() {
     assert_eq!(own.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&own.stderr).contains("analyzer's own log group"));
 
-    // Without --lambda-zip and without cargo-zigbuild, a cross-architecture build is refused
-    // with a way out (exit 1, before any change).
-    let cross = provision(
-        &moto,
-        &["plan", "--no-dashboard", "--architecture", "arm64"],
-    );
-    if std::env::consts::ARCH == "x86_64" {
+    // Without --lambda-zip, an architecture whose Rust standard library this machine lacks
+    // is refused with a way out (exit 1, before any change): the aarch64 std cannot be
+    // installed here.
+    if !aarch64_std_installed() {
+        let cross = provision(
+            &moto,
+            &["plan", "--no-dashboard", "--architecture", "arm64"],
+        );
         assert_eq!(cross.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&cross.stderr);
         assert!(
-            stderr.contains("cargo-zigbuild is not installed"),
+            stderr.contains("cannot build the analyzer for arm64 here"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("rustup target add aarch64-unknown-linux-gnu"),
             "{stderr}"
         );
         assert!(stderr.contains("--lambda-zip"), "{stderr}");
+        assert!(stderr.contains("provision/README.md"), "{stderr}");
     }
 }
 
@@ -626,4 +657,15 @@ fn urlencoding_decode(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// Whether rustc's sysroot has the aarch64 Linux standard library.
+fn aarch64_std_installed() -> bool {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc runs");
+    Path::new(String::from_utf8_lossy(&out.stdout).trim())
+        .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
+        .is_dir()
 }

@@ -8,7 +8,16 @@ use crate::step::{Action, Op, Plan, Refusal, Step};
 pub(super) fn log_groups(desired: &Desired, current: &Current, plan: &mut Plan) {
     let own = desired.names.function_log_group();
     let groups = std::iter::once(&own).chain(&desired.app_log_groups);
+    // The groups provision creates or created: what `down` would delete, were they empty.
+    let mut ours = Vec::new();
     for group in groups {
+        if current
+            .log_groups
+            .get(group)
+            .is_none_or(|g| desired.names.is_ours(&g.tags))
+        {
+            ours.push(group.as_str());
+        }
         let retention_days = desired.retention_days;
         match current.log_groups.get(group) {
             None => plan.steps.push(
@@ -49,6 +58,14 @@ pub(super) fn log_groups(desired: &Desired, current: &Current, plan: &mut Plan) 
                  `down` will not delete it"
             )),
         }
+    }
+    if !ours.is_empty() {
+        plan.notes.push(format!(
+            "`down` keeps every log group that holds log events: of the groups provision \
+             creates ({}), it deletes only those still empty (`down \
+             --delete-log-groups-with-data` deletes them with their events)",
+            ours.join(", ")
+        ));
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn matching(desired: &Desired) -> Current {
                     pattern: desired.filter_pattern.clone(),
                     destination_arn: n.function_arn(),
                 }],
+                holds_events: None,
             },
         );
     }
@@ -160,10 +161,14 @@ fn empty_account_creates_everything_in_dependency_order() {
 fn everything_present_means_no_steps() {
     let d = desired();
     let plan = plan_up(&d, &matching(&d));
-    assert_eq!(plan, Plan::default());
-    assert_eq!(
-        plan.to_string(),
-        "Nothing to do: everything is up to date.\n"
+    assert!(plan.steps.is_empty() && plan.refusals.is_empty());
+    // The one note says what `down` would keep.
+    assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
+    assert!(plan.notes[0].contains("/app/billing, /app/orders"));
+    assert!(plan.notes[0].contains("--delete-log-groups-with-data"));
+    assert!(
+        plan.to_string()
+            .ends_with("Nothing to do: everything is up to date.\n")
     );
 }
 

@@ -1,8 +1,9 @@
 //! IAM documents of the analyzer's role (pure): who may assume it, and what it may do.
 //!
 //! Least privilege: every statement names the exact ARNs of this stack; the only wildcard is
-//! the `:*` log-stream suffix of the analyzer's own log group. The table's indexes are not
-//! granted: the analyzer never queries them (they serve people and dashboards).
+//! the `:*` log-stream suffix of the analyzer's own log group. Of the table's indexes only
+//! `by_trace_id` is granted, for `Query` alone: the analyzer looks up the error a failing
+//! request's access-log line belongs to (`by_service` serves people and dashboards).
 
 use serde_json::{Value, json};
 
@@ -13,13 +14,21 @@ const POLICY_VERSION: &str = "2012-10-17";
 
 /// The DynamoDB actions the analyzer calls, and nothing else: the same list as
 /// `analyzer_lambda::permissions::DYNAMODB_ACTIONS` (it reads incidents with BatchGetItem,
-/// writes them with BatchWriteItem and UpdateItem; it never queries an index, never scans,
-/// never deletes).
+/// writes them with BatchWriteItem and UpdateItem; it never scans, never deletes).
 pub const DYNAMODB_ACTIONS: [&str; 3] = [
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
     "dynamodb:UpdateItem",
 ];
+
+/// What the analyzer may do on the `by_trace_id` index, as
+/// `analyzer_lambda::permissions::DYNAMODB_INDEX_ACTIONS`: find the errors of one trace.
+/// Index ARNs are `<table ARN>/index/<name>`:
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies>
+pub const DYNAMODB_INDEX_ACTIONS: [&str; 1] = ["dynamodb:Query"];
+
+/// The index the analyzer queries.
+pub const TRACE_INDEX: &str = "by_trace_id";
 
 /// Trust policy: only the Lambda service may assume the role. (No `aws:SourceAccount`
 /// condition: the Lambda execution-role documentation does not promise that Lambda sets it,
@@ -46,6 +55,12 @@ pub fn analyzer_policy(names: &Names) -> Value {
                 "Effect": "Allow",
                 "Action": DYNAMODB_ACTIONS,
                 "Resource": names.table_arn()
+            },
+            {
+                "Sid": "FindTraceErrors",
+                "Effect": "Allow",
+                "Action": DYNAMODB_INDEX_ACTIONS,
+                "Resource": format!("{}/index/{TRACE_INDEX}", names.table_arn())
             },
             {
                 "Sid": "PublishAlerts",

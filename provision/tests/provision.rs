@@ -155,6 +155,10 @@ async fn up_converges_and_down_removes_only_ours() {
     let resources_of =
         |sid: &str| statements.iter().find(|s| s["Sid"] == sid).unwrap()["Resource"].clone();
     assert_eq!(resources_of("WriteIncidents"), json!(TABLE_ARN));
+    assert_eq!(
+        resources_of("FindTraceErrors"),
+        json!(format!("{TABLE_ARN}/index/by_trace_id"))
+    );
     let write = statements
         .iter()
         .find(|s| s["Sid"] == "WriteIncidents")
@@ -203,7 +207,13 @@ async fn up_converges_and_down_removes_only_ours() {
     let ours = filters.iter().find(|f| f.0 == "logpipe-errors").unwrap();
     // The default pattern: level names and the Lambda runtime's own failure lines, as
     // unstructured `?` terms so that non-JSON lines reach the analyzer too.
-    for term in ["?ERR ", "?FATAL ", "?CRIT ", "?Crit ", r#"?"Task timed out after""#] {
+    for term in [
+        "?ERR ",
+        "?FATAL ",
+        "?CRIT ",
+        "?Crit ",
+        r#"?"Task timed out after""#,
+    ] {
         assert!(ours.1.contains(term), "{term} missing from {}", ours.1);
     }
     assert_eq!(ours.2, FUNCTION_ARN);

@@ -44,9 +44,7 @@ pub const MEMORY_RANGE_MB: std::ops::RangeInclusive<i32> = 128..=10240;
 /// Lambda timeout bounds, in seconds.
 /// <https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html>
 pub const TIMEOUT_RANGE_SECS: std::ops::RangeInclusive<i32> = 1..=900;
-/// Longest prefix: keeps `<prefix>-analyzer-role` within IAM's 64-character role names.
-/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>
-pub const MAX_PREFIX_CHARS: usize = 40;
+pub use crate::names::MAX_PREFIX_CHARS;
 
 /// An alert subscriber of the topic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

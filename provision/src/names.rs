@@ -16,6 +16,10 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+/// Longest prefix: keeps `<prefix>-analyzer-role` within IAM's 64-character role names.
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>
+pub const MAX_PREFIX_CHARS: usize = 40;
+
 /// Tag key marking what this tool created.
 pub const MANAGED_BY_KEY: &str = "managed-by";
 /// Value of [`MANAGED_BY_KEY`].

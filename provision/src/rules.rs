@@ -420,7 +420,7 @@ mod tests {
         let groups = vec!["/app/orders".to_string()];
         assert_eq!(stack_names(&test_names(), &groups), Ok(()));
         let longest = Names::new(
-            &"p".repeat(crate::desired::MAX_PREFIX_CHARS),
+            &"p".repeat(crate::names::MAX_PREFIX_CHARS),
             Location::new("us-east-1", "123456789012"),
         );
         assert_eq!(stack_names(&longest, &groups), Ok(()));

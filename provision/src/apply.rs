@@ -18,7 +18,7 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
             apply_iam::run(c, t, op).await
         }
         Op::PutWebhookSecret { .. } | Op::DeleteWebhookSecret => {
-            crate::webhooks::run(c, n, t.up.map(|(d, _)| d), op).await
+            crate::webhooks::run(c, n, t.up.and_then(|(d, _)| d.webhooks.as_ref()), op).await
         }
         Op::CreateTable
         | Op::SetOnDemand

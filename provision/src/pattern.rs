@@ -47,6 +47,19 @@ const NUMERIC_LEVELS: [&str; 8] = [
     r#""severityNumber":2"#,
 ];
 
+/// Server errors in access logs, which carry a status rather than a level: the combined log
+/// format of nginx/Apache/ALB-style lines (`"GET /x HTTP/1.1" 502 ...`) and JSON access logs
+/// such as API Gateway's (`"status":"504"`, `"status":503`). Client errors (4xx) are not
+/// problems of the service and stay out.
+const SERVER_ERRORS: [&str; 6] = [
+    r#"HTTP/1.1" 5"#,
+    r#"HTTP/1.0" 5"#,
+    r#"HTTP/2.0" 5"#,
+    r#"HTTP/2" 5"#,
+    r#""status":"5"#,
+    r#""status":5"#,
+];
+
 /// Crashes, whatever the level: Lambda's timeout line and report status, runtime exits, out of
 /// memory (`Runtime.OutOfMemory`, Rust's "memory allocation of N bytes failed"), and Lambda's
 /// JSON platform events (`"status":"timeout"`). Panics are covered by `panic` (in "panicked")
@@ -103,6 +116,7 @@ fn default_terms() -> Vec<String> {
     }
     texts.extend(NUMERIC_LEVELS.iter().map(|s| s.to_string()));
     texts.extend(CRASHES.iter().map(|s| s.to_string()));
+    texts.extend(SERVER_ERRORS.iter().map(|s| s.to_string()));
     let mut seen = std::collections::HashSet::new();
     texts.retain(|t| seen.insert(t.clone()));
     texts

@@ -25,7 +25,12 @@ pub fn plan_up(desired: &Desired, current: &Current) -> Plan {
     queue(desired, current, &mut plan);
     topic(desired, current, &mut plan);
     // Before the function, whose configuration names it.
-    crate::webhooks::plan(desired, current.webhook_secret.as_ref(), &mut plan);
+    crate::webhooks::plan(
+        &desired.names,
+        desired.webhooks.as_ref(),
+        current.webhook_secret.as_ref(),
+        &mut plan,
+    );
     function(desired, current, &mut plan);
     subscribe::log_groups(desired, current, &mut plan);
     subscribe::permissions(desired, current, &mut plan);

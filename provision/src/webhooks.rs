@@ -16,7 +16,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::aws::Clients;
-use crate::desired::Desired;
 use crate::names::Names;
 use crate::step::{Action, Op, Plan, Refusal, Step};
 
@@ -208,22 +207,27 @@ pub async fn read(
 }
 
 /// Plans the secret for `up`: create it, or update its value, when webhooks are given.
-pub fn plan(desired: &Desired, current: Option<&SecretState>, plan: &mut Plan) {
-    let Some(urls) = &desired.webhooks else {
+pub fn plan(
+    names: &Names,
+    webhooks: Option<&WebhookUrls>,
+    current: Option<&SecretState>,
+    plan: &mut Plan,
+) {
+    let Some(urls) = webhooks else {
         return;
     };
-    let name = secret_name(&desired.names);
+    let name = secret_name(names);
     match current {
         None => plan.steps.push(
             Step::new(Action::Create, "secret", &name, Op::PutWebhookSecret { create: true })
                 .detail(urls.redacted()),
         ),
-        Some(s) if !desired.names.is_ours(&s.tags) => plan.refusals.push(Refusal {
+        Some(s) if !names.is_ours(&s.tags) => plan.refusals.push(Refusal {
             resource: "secret",
             name,
             problem: format!(
                 "it exists but was not created by provision for prefix {:?} (its tags do not say so)",
-                desired.names.prefix
+                names.prefix
             ),
             fix: "Choose another --prefix, or remove that secret yourself if it is a leftover"
                 .into(),
@@ -256,13 +260,16 @@ pub fn plan_down(
 }
 
 /// Runs a secret step.
-pub async fn run(c: &Clients, names: &Names, desired: Option<&Desired>, op: &Op) -> Result<()> {
+pub async fn run(
+    c: &Clients,
+    names: &Names,
+    webhooks: Option<&WebhookUrls>,
+    op: &Op,
+) -> Result<()> {
     let name = secret_name(names);
     match op {
         Op::PutWebhookSecret { create } => {
-            let urls = desired
-                .and_then(|d| d.webhooks.as_ref())
-                .context("internal error: no webhook URLs to store")?;
+            let urls = webhooks.context("internal error: no webhook URLs to store")?;
             if *create {
                 let tags: Vec<Tag> = names
                     .tags()

@@ -47,17 +47,25 @@ const NUMERIC_LEVELS: [&str; 8] = [
     r#""severityNumber":2"#,
 ];
 
-/// Server errors in access logs, which carry a status rather than a level: the combined log
+/// Errors that carry a status or a priority rather than a level name. Server errors in access
+/// logs: the combined log
 /// format of nginx/Apache/ALB-style lines (`"GET /x HTTP/1.1" 502 ...`) and JSON access logs
 /// such as API Gateway's (`"status":"504"`, `"status":503`). Client errors (4xx) are not
 /// problems of the service and stay out.
-const SERVER_ERRORS: [&str; 6] = [
+const SERVER_ERRORS: [&str; 11] = [
     r#"HTTP/1.1" 5"#,
     r#"HTTP/1.0" 5"#,
     r#"HTTP/2.0" 5"#,
     r#"HTTP/2" 5"#,
     r#""status":"5"#,
     r#""status":5"#,
+    // journald's JSON export carries syslog priorities, not names: 0 emerg .. 3 err,
+    // 4 warning (https://www.freedesktop.org/software/systemd/man/latest/systemd.journal-fields.html).
+    r#""PRIORITY":"0""#,
+    r#""PRIORITY":"1""#,
+    r#""PRIORITY":"2""#,
+    r#""PRIORITY":"3""#,
+    r#""PRIORITY":"4""#,
 ];
 
 /// Crashes, whatever the level: Lambda's timeout line and report status, runtime exits, out of

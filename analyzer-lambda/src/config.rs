@@ -67,7 +67,7 @@ impl Default for Settings {
             },
             ttl_days: DEFAULT_TTL_DAYS,
             max_decompressed_bytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
-            region: "us-east-1".to_string(),
+            region: crate::trace_link::DEFAULT_REGION.to_string(),
             trace_log_groups: Vec::new(),
             grouping: CURRENT_RULES,
         }

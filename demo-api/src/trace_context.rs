@@ -211,19 +211,10 @@ pub fn parse_xray_header(value: &str) -> Option<XRayHeader> {
 }
 
 /// `1-5759e988-bd862e3fe1be46a994272793` -> `5759e988bd862e3fe1be46a994272793`, or `None`
-/// when it is not a version-1 X-Ray trace id (or is all zeros, which W3C forbids).
+/// when it is not a version-1 X-Ray trace id (or is all zeros, which W3C forbids). The same
+/// conversion the layer's records and the analyzer's `trace` command use.
 pub fn xray_root_to_w3c(root: &str) -> Option<String> {
-    let mut parts = root.split('-');
-    let (version, time, random) = (parts.next()?, parts.next()?, parts.next()?);
-    if version != "1" || parts.next().is_some() {
-        return None;
-    }
-    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex(time, 8) || !hex(random, 24) {
-        return None;
-    }
-    let id = format!("{time}{random}").to_ascii_lowercase();
-    (!is_all_zero(&id)).then_some(id)
+    tracing_cloudwatch_logs::record::w3c_trace_id_from_xray(root)
 }
 
 /// Whether `id` is a valid W3C trace-id: 32 lowercase hex digits, not all zero.

@@ -50,6 +50,28 @@ pub fn run(moto: &Moto, name: &str, args: &[&str], extra_env: &[(&str, String)])
     output
 }
 
+/// The analyzer's deployment zip exactly as `provision up` deploys it to AWS: the release
+/// `bootstrap` that `provision package` builds (cargo zigbuild for glibc 2.34,
+/// `provided.al2023`), so that the tests run the artifact users deploy. `scripts/test` builds
+/// it before the tests, which makes this a no-op check of seconds; a first
+/// `cargo test -p e2e` on a fresh checkout builds it (several minutes, said on stderr).
+pub fn release_analyzer_zip() -> PathBuf {
+    let output = Command::new(binary("provision"))
+        .args(["package", "--json"])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("running provision package: {e}"));
+    assert!(
+        output.status.success(),
+        "`provision package` failed ({}): run scripts/install-tools if cargo-zigbuild or zig \
+         is missing",
+        output.status
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("provision package --json prints a report");
+    PathBuf::from(report["zip"].as_str().expect("the report names the zip"))
+}
+
 /// A Lambda zip whose code moto stores but never runs.
 pub fn stand_in_zip(dir: &Path) -> PathBuf {
     let path = dir.join("analyzer.zip");
@@ -75,6 +97,9 @@ impl Service {
             .args(args)
             .envs(moto.env())
             .env_remove("RUST_LOG")
+            // The demo's `/panic` route panics on purpose: one line each, not a backtrace that
+            // buries a failing test's own message in the output.
+            .env("RUST_BACKTRACE", "0")
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {what}: {e}"));

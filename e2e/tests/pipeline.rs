@@ -1,69 +1,17 @@
 //! The whole pipeline against moto, with the real binaries:
-//! `provision up` (the analyzer's real bootstrap in the zip) -> `demo-api` (orders -> payments; layer -> CloudWatch
+//! `provision up` (the analyzer's release bootstrap, as deployed to AWS, in the zip) -> `demo-api` (orders -> payments; layer -> CloudWatch
 //! Logs) -> `local-lambda` (the subscription filter's pattern applied, the bootstrap run as a
 //! Lambda; moto runs neither) -> DynamoDB + SNS -> SQS.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use e2e::run;
 use serde_json::Value;
 use test_support::{ACCOUNT_ID, Moto, REGION};
 
 const PREFIX: &str = "e2e";
 const LOG_GROUP: &str = "/e2e/orders-api";
 const PAYMENTS_LOG_GROUP: &str = "/e2e/payments";
-
-/// The workspace's binaries sit next to this test's `deps/` folder; `cargo test --workspace`
-/// builds them before any test runs.
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --workspace` (or scripts/test), which builds every binary",
-        path.display()
-    );
-    path
-}
-
-fn run(moto: &Moto, name: &str, args: &[&str], extra_env: &[(&str, String)]) -> Output {
-    let output = Command::new(binary(name))
-        .args(args)
-        .envs(moto.env())
-        .envs(extra_env.iter().map(|(k, v)| (*k, v.clone())))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{name} {args:?} failed: {}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-/// The analyzer's debug binary, stripped (its debug info alone is over Lambda's 50 MB upload
-/// limit), zipped as `bootstrap`.
-fn analyzer_zip(dir: &Path) -> PathBuf {
-    let bootstrap = dir.join("bootstrap");
-    std::fs::copy(binary("analyzer-lambda"), &bootstrap).unwrap();
-    let status = Command::new("strip")
-        .arg(&bootstrap)
-        .status()
-        .expect("`strip` (binutils, installed with the C toolchain Rust links with) runs");
-    assert!(status.success(), "strip failed");
-    let path = dir.join("analyzer.zip");
-    let file = std::fs::File::create(&path).unwrap();
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-    zip.start_file("bootstrap", options).unwrap();
-    zip.write_all(&std::fs::read(&bootstrap).unwrap()).unwrap();
-    zip.finish().unwrap();
-    path
-}
 
 /// Incident rows by trace id, and the number of rows.
 async fn incidents(
@@ -122,8 +70,6 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
     let config = moto.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let ddb = aws_sdk_dynamodb::Client::new(&config);
-    let scratch = std::env::temp_dir().join(format!("logpipe-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
 
     // 1. The stack, with an SQS queue subscribed to the alerts.
     let queue_url = sqs
@@ -136,7 +82,7 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
         .unwrap()
         .to_owned();
     let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:e2e-alerts");
-    let zip = analyzer_zip(&scratch);
+    let zip = e2e::release_analyzer_zip();
     let provision_args = [
         "up",
         "--prefix",
@@ -255,6 +201,4 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
         drain_alerts(&sqs, &queue_url).await.is_empty(),
         "and alerts nobody twice"
     );
-
-    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -1,5 +1,5 @@
-//! The path to real AWS, locally: `provision up` deploys the analyzer (its real `bootstrap`,
-//! built by cargo) and installs its default filter pattern; a log group holds a mix of our
+//! The path to real AWS, locally: `provision up` deploys the analyzer (the release `bootstrap`
+//! `provision package` builds for provided.al2023, the artifact users deploy) and installs its default filter pattern; a log group holds a mix of our
 //! layer's records, Powertools JSON, Lambda's own text lines and INFO noise; the local
 //! subscription delivery applies the installed pattern and invokes the bootstrap, running as a
 //! Lambda behind the local Runtime API, asynchronously. Every error event becomes an incident
@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -19,38 +17,6 @@ use test_support::Moto;
 
 const PREFIX: &str = "sub";
 const LOG_GROUP: &str = "/sub/mixed";
-
-/// The workspace's binaries sit next to this test's `deps/` folder; `cargo test --workspace`
-/// builds them before any test runs.
-fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(Path::parent).unwrap().join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test --workspace` (or scripts/test), which builds every binary",
-        path.display()
-    );
-    path
-}
-
-/// The analyzer's debug binary, stripped (its debug info alone is over Lambda's 50 MB upload
-/// limit), zipped as `bootstrap`.
-fn analyzer_zip(dir: &Path) -> PathBuf {
-    let bootstrap = dir.join("bootstrap");
-    std::fs::copy(binary("analyzer-lambda"), &bootstrap).unwrap();
-    let status = Command::new("strip")
-        .arg(&bootstrap)
-        .status()
-        .expect("`strip` (binutils, installed with the C toolchain Rust links with) runs");
-    assert!(status.success(), "strip failed");
-    let path = dir.join("analyzer.zip");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-    zip.start_file("bootstrap", options).unwrap();
-    zip.write_all(&std::fs::read(&bootstrap).unwrap()).unwrap();
-    zip.finish().unwrap();
-    path
-}
 
 /// (stream, message, is an error event the analyzer must make an incident of)
 fn mixed_events() -> Vec<(&'static str, &'static str, bool)> {
@@ -201,16 +167,7 @@ async fn event_ids(logs: &aws_sdk_cloudwatchlogs::Client) -> BTreeMap<String, St
 }
 
 fn run_provision(moto: &Moto, args: &[&str]) {
-    let output = Command::new(binary("provision"))
-        .args(args)
-        .envs(moto.env())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "provision {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    e2e::run(moto, "provision", args, &[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,8 +177,7 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let scratch = tempfile::tempdir().unwrap();
-    let zip = analyzer_zip(scratch.path());
+    let zip = e2e::release_analyzer_zip();
 
     run_provision(
         &moto,
@@ -348,8 +304,7 @@ async fn a_failing_function_is_retried_twice_then_the_event_is_discarded() {
     let sdk = moto.sdk_config().await;
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let scratch = tempfile::tempdir().unwrap();
-    let zip = analyzer_zip(scratch.path());
+    let zip = e2e::release_analyzer_zip();
     run_provision(
         &moto,
         &[

@@ -41,6 +41,11 @@ pub(crate) struct Scratch {
     /// The nearest span's `trace_id`, valid when `has_span_trace_id`.
     pub(crate) span_trace_id: String,
     pub(crate) has_span_trace_id: bool,
+    /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
+    /// no `trace_id` field is present; valid when `has_context`.
+    pub(crate) context_trace_id: String,
+    pub(crate) context_span_id: String,
+    pub(crate) has_context: bool,
     debug: String,
 }
 
@@ -55,6 +60,19 @@ impl Scratch {
         self.spans.clear();
         self.span_trace_id.clear();
         self.has_span_trace_id = false;
+        self.context_trace_id.clear();
+        self.context_span_id.clear();
+        self.has_context = false;
+    }
+
+    /// Sets the trace context of the tracing system (OpenTelemetry's ids of the event's span).
+    #[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
+    pub(crate) fn set_context(&mut self, trace_id: &str, span_id: &str) {
+        self.context_trace_id.clear();
+        self.context_trace_id.push_str(trace_id);
+        self.context_span_id.clear();
+        self.context_span_id.push_str(span_id);
+        self.has_context = true;
     }
 
     /// Appends one span (called root first, so the last `trace_id` seen is the nearest).
@@ -131,20 +149,31 @@ pub(crate) fn write_record(
     out.push_str("\",\"message\":");
     write_json_str(out, &scratch.message);
     out.push_str(&prefix.service);
+    // First found wins, in the order `record` documents.
     let trace_id = if scratch.has_trace_id {
         Some(scratch.trace_id.as_str())
+    } else if scratch.has_span_trace_id {
+        Some(scratch.span_trace_id.as_str())
     } else {
         scratch
-            .has_span_trace_id
-            .then_some(scratch.span_trace_id.as_str())
+            .has_context
+            .then_some(scratch.context_trace_id.as_str())
     };
     if let Some(trace_id) = trace_id {
         out.push_str(",\"trace_id\":");
         write_json_str(out, trace_id);
     }
-    if scratch.has_span_id {
+    // The context's span id only goes with the context's own trace id: a span id of one
+    // trace next to the id of another would point nowhere.
+    let span_id = if scratch.has_span_id {
+        Some(scratch.span_id.as_str())
+    } else {
+        (scratch.has_context && trace_id == Some(scratch.context_trace_id.as_str()))
+            .then_some(scratch.context_span_id.as_str())
+    };
+    if let Some(span_id) = span_id {
         out.push_str(",\"span_id\":");
-        write_json_str(out, &scratch.span_id);
+        write_json_str(out, span_id);
     }
     if let Some(trace_id) = trace_id {
         let before = out.len();

@@ -19,6 +19,8 @@ use crate::clock::now_millis;
 use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields, SpanVisitor};
 use crate::event::held_bytes;
 use crate::metrics::Metrics;
+#[cfg(feature = "opentelemetry")]
+use crate::otel::{OtelDispatch, OtelIds};
 use crate::shared::Shared;
 use crate::truncate::truncate_record;
 
@@ -33,6 +35,8 @@ pub struct CloudWatchLayer {
     shared: Arc<Shared>,
     prefix: RecordPrefix,
     max_event_bytes: usize,
+    #[cfg(feature = "opentelemetry")]
+    otel: OtelDispatch,
 }
 
 thread_local! {
@@ -45,6 +49,8 @@ impl CloudWatchLayer {
             shared,
             prefix,
             max_event_bytes,
+            #[cfg(feature = "opentelemetry")]
+            otel: OtelDispatch::default(),
         }
     }
 }
@@ -53,6 +59,11 @@ impl<S> tracing_subscriber::Layer<S> for CloudWatchLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    #[cfg(feature = "opentelemetry")]
+    fn on_register_dispatch(&self, dispatch: &tracing::Dispatch) {
+        self.otel.register(dispatch);
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = SpanFields::default();
@@ -108,6 +119,10 @@ impl CloudWatchLayer {
                 }
             }
         }
+        #[cfg(feature = "opentelemetry")]
+        if let Some(leaf) = ctx.event_span(event) {
+            self.push_otel_ids(&leaf, scratch);
+        }
         let metadata = event.metadata();
         let head = RecordHead {
             timestamp_ms,
@@ -122,6 +137,31 @@ impl CloudWatchLayer {
             self.enqueue(timestamp_ms, &shortened);
         } else {
             self.enqueue(timestamp_ms, record);
+        }
+    }
+
+    /// The event's span's OpenTelemetry ids, looked up at its first event and kept.
+    #[cfg(feature = "opentelemetry")]
+    fn push_otel_ids<S>(
+        &self,
+        span: &tracing_subscriber::registry::SpanRef<'_, S>,
+        scratch: &mut Scratch,
+    ) where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let known = span.extensions().get::<OtelIds>().copied();
+        let ids = match known {
+            Some(ids) => ids,
+            None => {
+                // No extension may be held here: the OpenTelemetry layer locks them.
+                let ids = self.otel.lookup(&span.id());
+                // `replace`: another thread may have looked the same span up meanwhile.
+                span.extensions_mut().replace(ids);
+                ids
+            }
+        };
+        if let OtelIds(Some(ids)) = ids {
+            scratch.set_context(ids.trace_id(), ids.span_id());
         }
     }
 

@@ -72,7 +72,10 @@
 //!
 //! `timestamp` is RFC 3339 UTC with milliseconds, when the event happened (also the
 //! CloudWatch event's timestamp); `trace_id` is the event's own field, else the nearest
-//! span's. A field that would overwrite a reserved key is kept as `field.<name>`; errors
+//! span's, else (feature `opentelemetry`) the OpenTelemetry trace id of the event's span, with
+//! its span id as `span_id`. A W3C trace id is also written in X-Ray's form as
+//! `xray_trace_id`, the key AWS documents for finding a record's X-Ray trace (see
+//! [`record::XRAY_TRACE_ID`]). A field that would overwrite a reserved key is kept as `field.<name>`; errors
 //! recorded as `&dyn Error` keep their `source()` chain. [`record`] documents the format and
 //! reads it back ([`record::LogRecord`]).
 //!
@@ -153,6 +156,7 @@
 //! |---|---|---|---|
 //! | `aws-sdk` | yes | `LogsClient` for `aws_sdk_cloudwatchlogs::Client`, `ClientError: From<SdkError>`; enables `layer` | `aws-sdk-cloudwatchlogs`, `aws-smithy-types`, `aws-smithy-runtime-api` |
 //! | `layer` | via `aws-sdk` | the Layer, the worker, the guard, the [`LogsClient`] trait, metrics | `tracing`, `tracing-subscriber` (`registry` only), `tokio` (`rt`, `sync`, `time`, `macros`), `thiserror`, `rand` |
+//! | `opentelemetry` | no | records take their `trace_id` and `span_id` from the span context of `tracing-opentelemetry` 0.34 (the version your application must use too); enables `layer` | `opentelemetry` (`trace`), `tracing-opentelemetry` |
 //! | `test-util` | no | [`MemoryClient`], an in-memory [`LogsClient`] for tests; enables `layer` | none |
 //!
 //! Without any feature (`default-features = false`) only [`record`] and [`limits`] are
@@ -200,6 +204,8 @@ mod layer;
 mod memory;
 #[cfg(feature = "layer")]
 mod metrics;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 #[cfg(feature = "layer")]
 mod retry;
 #[cfg(feature = "aws-sdk")]

@@ -27,8 +27,12 @@
 //! keys.
 //!
 //! **Trace context**, first found wins: the event's own `trace_id` field; the nearest span's
-//! `trace_id` field; otherwise none. [`SPAN_ID`] is written when known (the event's own
-//! `span_id` field).
+//! `trace_id` field; with the `opentelemetry` feature, the OpenTelemetry span context of the
+//! event's span (as `tracing-opentelemetry` keeps it), in W3C hex; otherwise none.
+//! [`SPAN_ID`] is written when known: the event's own `span_id` field, else the
+//! OpenTelemetry span id when the trace id written is OpenTelemetry's (a span id of another
+//! trace would point nowhere). The OpenTelemetry ids of a span are read at its first event, so
+//! give a span its remote parent (`OpenTelemetrySpanExt::set_parent`) before logging in it.
 //! When the trace id is a valid W3C id (32 hex digits, not all zero), [`XRAY_TRACE_ID`]
 //! carries the same id in X-Ray's form.
 //!
@@ -131,6 +135,33 @@ pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
     true
 }
 
+/// The W3C form of an X-Ray trace id (`1-` + 8 hex digits + `-` + 24 hex digits, version 1,
+/// the only one AWS documents), lower case; `None` for anything else or an all-zero id. The
+/// inverse of [`xray_trace_id`], for code that meets trace ids in X-Ray's form (an
+/// `X-Amzn-Trace-Id` header's `Root`, `_X_AMZN_TRACE_ID` in Lambda, a Powertools record).
+///
+/// ```
+/// use tracing_cloudwatch_logs::record::w3c_trace_id_from_xray;
+///
+/// assert_eq!(
+///     w3c_trace_id_from_xray("1-5759E988-bd862e3fe1be46a994272793").as_deref(),
+///     Some("5759e988bd862e3fe1be46a994272793")
+/// );
+/// assert_eq!(w3c_trace_id_from_xray("2-5759e988-bd862e3fe1be46a994272793"), None);
+/// ```
+pub fn w3c_trace_id_from_xray(xray: &str) -> Option<String> {
+    let (time, random) = xray.strip_prefix("1-")?.split_once('-')?;
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex(time, 8) || !hex(random, 24) {
+        return None;
+    }
+    let mut id = String::with_capacity(32);
+    id.push_str(time);
+    id.push_str(random);
+    id.make_ascii_lowercase();
+    (!id.bytes().all(|b| b == b'0')).then_some(id)
+}
+
 /// One record as the layer writes it, for code that reads the logs back.
 ///
 /// ```
@@ -209,6 +240,24 @@ mod tests {
             "",
         ] {
             assert_eq!(xray_trace_id(invalid), None, "{invalid}");
+        }
+    }
+
+    #[test]
+    fn xray_ids_convert_back_to_w3c_and_malformed_ones_are_refused() {
+        let w3c = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let xray = xray_trace_id(w3c).unwrap();
+        assert_eq!(w3c_trace_id_from_xray(&xray).as_deref(), Some(w3c));
+        for invalid in [
+            "1-00000000-000000000000000000000000",
+            "1-4bf92f35-77b34da6a3ce929d0e0e473",
+            "1-4bf92f3-577b34da6a3ce929d0e0e4736",
+            "1-4bf92f35-77b34da6a3ce929d0e0e4736-00",
+            "1-4bf92f35-77b34da6a3ce929d0e0e473g",
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            "",
+        ] {
+            assert_eq!(w3c_trace_id_from_xray(invalid), None, "{invalid}");
         }
     }
 

@@ -7,6 +7,7 @@ use analyzer_lambda::alert::sns::SnsAlerter;
 use analyzer_lambda::config::Config;
 use analyzer_lambda::handler::{Analyzer, HandlerError, Summary};
 use analyzer_lambda::store::dynamodb::DynamoStore;
+use analyzer_lambda::trace_link::LinkTargets;
 use analyzer_lambda::webhook::ledger::DynamoLedger;
 use analyzer_lambda::webhook::post::Poster;
 use analyzer_lambda::webhook::secret::SecretUrls;
@@ -38,8 +39,12 @@ pub fn build(config: &Config, sdk: &aws_config::SdkConfig) -> anyhow::Result<Liv
                 .map_err(anyhow::Error::msg)?,
         )),
     };
+    let links = LinkTargets {
+        region: settings.region.clone(),
+        log_groups: settings.trace_log_groups.clone(),
+    };
     Ok(Analyzer::new(
-        DynamoStore::new(dynamodb, &config.table),
+        DynamoStore::new(dynamodb, &config.table).with_trace_links(links),
         WithWebhooks::new(
             SnsAlerter::new(aws_sdk_sns::Client::new(sdk), &config.topic_arn),
             webhooks,

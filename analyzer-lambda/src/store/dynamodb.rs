@@ -18,6 +18,7 @@ use crate::aggregate::Aggregate;
 use crate::correlate::Cause;
 use crate::incident::Incident;
 use crate::retry::{describe, is_transient};
+use crate::trace_link::LinkTargets;
 
 /// Keys per `BatchGetItem` request
 /// (<https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html>).
@@ -45,6 +46,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     concurrency: usize,
+    links: LinkTargets,
 }
 
 impl DynamoStore {
@@ -54,7 +56,15 @@ impl DynamoStore {
             client,
             table: table.into(),
             concurrency: DEFAULT_CONCURRENCY,
+            links: LinkTargets::default(),
         }
+    }
+
+    /// Where the trace command and console link of traced incident rows point (by default:
+    /// `us-east-1` links over the incident's own log group only).
+    pub fn with_trace_links(mut self, links: LinkTargets) -> DynamoStore {
+        self.links = links;
+        self
     }
 
     /// The table name.
@@ -180,7 +190,7 @@ impl IncidentStore for DynamoStore {
             .iter()
             .map(|incident| {
                 PutRequest::builder()
-                    .set_item(Some(incident_item(incident)))
+                    .set_item(Some(incident_item(incident, &self.links)))
                     .build()
                     .map(|put| WriteRequest::builder().put_request(put).build())
                     .map_err(|e| invalid("BatchWriteItem", e))

@@ -9,6 +9,7 @@ use crate::aggregate::{Aggregate, EventType, PendingAlert};
 use crate::classify::Severity;
 use crate::correlate::Cause;
 use crate::incident::{Incident, format_millis};
+use crate::trace_link::LinkTargets;
 
 /// `item_type` of incident rows.
 pub const ITEM_TYPE_INCIDENT: &str = "incident";
@@ -29,8 +30,10 @@ fn list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v.clone())).collect())
 }
 
-/// The item of an incident row.
-pub fn incident_item(incident: &Incident) -> HashMap<String, AttributeValue> {
+/// The item of an incident row. A traced incident also carries where to look at its trace
+/// (`trace_command`, when the id is W3C or X-Ray shaped, and `trace_insights_url`), so that
+/// whoever reads the row in the table finds the rest of the request without the alert.
+pub fn incident_item(incident: &Incident, links: &LinkTargets) -> HashMap<String, AttributeValue> {
     let mut item = HashMap::from([
         ("incident_id".to_string(), s(&incident.incident_id)),
         (
@@ -57,6 +60,16 @@ pub fn incident_item(incident: &Incident) -> HashMap<String, AttributeValue> {
     // sparse `by_trace_id` index to traced incidents.
     if let Some(trace_id) = incident.trace_id.as_ref().filter(|t| !t.is_empty()) {
         item.insert("trace_id".to_string(), s(trace_id));
+        let link = links.link(
+            trace_id,
+            &incident.log_group,
+            incident.timestamp_ms,
+            incident.timestamp_ms,
+        );
+        if let Some(command) = link.command {
+            item.insert("trace_command".to_string(), s(command));
+        }
+        item.insert("trace_insights_url".to_string(), s(link.insights_url));
     }
     if let Some(error_type) = &incident.error_type {
         item.insert("error_type".to_string(), s(error_type));
@@ -269,9 +282,50 @@ mod tests {
             outcome: false,
             attached_to: None,
         };
-        let item = incident_item(&incident);
+        let item = incident_item(&incident, &LinkTargets::default());
         assert!(!item.contains_key("trace_id"));
+        assert!(!item.contains_key("trace_command"));
         assert_eq!(item["item_type"].as_s().unwrap(), ITEM_TYPE_INCIDENT);
         assert_eq!(item["ttl"].as_n().unwrap(), "1");
+    }
+
+    #[test]
+    fn traced_incidents_carry_the_trace_command_and_console_link() {
+        let incident = Incident {
+            incident_id: "i".into(),
+            service: "orders-api".into(),
+            message: "payment failed".into(),
+            level: "ERROR".into(),
+            timestamp: "2026-11-18T11:07:40.000Z".into(),
+            timestamp_ms: 1_795_000_060_000,
+            severity: Severity::Medium,
+            fingerprint: "f".into(),
+            pattern: "payment failed".into(),
+            error_type: None,
+            trace_id: Some("1-4bf92f35-77b34da6a3ce929d0e0e4736".into()),
+            log_group: "/demo/orders".into(),
+            log_stream: "st".into(),
+            event_id: "e".into(),
+            ttl: 1,
+            outcome: false,
+            attached_to: None,
+        };
+        let links = LinkTargets {
+            region: "eu-west-1".into(),
+            log_groups: vec!["/demo/payments".into()],
+        };
+        let item = incident_item(&incident, &links);
+        assert_eq!(
+            item["trace_command"].as_s().unwrap(),
+            "analyzer-lambda trace 4bf92f3577b34da6a3ce929d0e0e4736 --log-group /demo/orders \
+             --log-group /demo/payments --start 2026-11-18T10:52:40Z --end 2026-11-18T11:22:40Z"
+        );
+        let url = item["trace_insights_url"].as_s().unwrap();
+        assert!(
+            url.starts_with(
+                "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+            ),
+            "{url}"
+        );
     }
 }

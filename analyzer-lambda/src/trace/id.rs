@@ -12,10 +12,6 @@ pub const TRACE_ID_KEYS: [&str; 2] = ["trace_id", "xray_trace_id"];
 /// <https://www.w3.org/TR/trace-context/#trace-id>
 pub const W3C_TRACE_ID_LEN: usize = 32;
 
-/// Hex digits of the time part of an X-Ray trace id (`1-<8 hex>-<24 hex>`).
-/// <https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids>
-const XRAY_TIME_DIGITS: usize = 8;
-
 /// A trace id that is neither W3C nor X-Ray shaped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -38,17 +34,10 @@ impl TraceId {
     pub fn parse(text: &str) -> Result<TraceId, BadTraceId> {
         let text = text.trim();
         let bad = || BadTraceId(text.to_owned());
-        let digits = match text.strip_prefix("1-") {
-            Some(xray) => {
-                let (time, random) = xray.split_once('-').ok_or_else(bad)?;
-                if time.len() != XRAY_TIME_DIGITS
-                    || random.len() != W3C_TRACE_ID_LEN - XRAY_TIME_DIGITS
-                {
-                    return Err(bad());
-                }
-                format!("{time}{random}")
-            }
-            None => text.to_owned(),
+        let digits = if text.starts_with("1-") {
+            tracing_cloudwatch_logs::record::w3c_trace_id_from_xray(text).ok_or_else(bad)?
+        } else {
+            text.to_owned()
         };
         let hex = digits.len() == W3C_TRACE_ID_LEN && digits.bytes().all(|b| b.is_ascii_hexdigit());
         if !hex || digits.bytes().all(|b| b == b'0') {
@@ -64,8 +53,8 @@ impl TraceId {
 
     /// The X-Ray form: `1-4bf92f35-77b34da6a3ce929d0e0e4736`.
     pub fn xray(&self) -> String {
-        let (time, random) = self.0.split_at(XRAY_TIME_DIGITS);
-        format!("1-{time}-{random}")
+        // Always `Some`: the id was validated when parsed.
+        tracing_cloudwatch_logs::record::xray_trace_id(&self.0).unwrap_or_default()
     }
 
     /// Whether a logged value is this trace id, in either form.

@@ -72,19 +72,13 @@ pub struct TraceLink {
 /// (<https://www.w3.org/TR/trace-context/#trace-id>). The X-Ray form is
 /// `1-<8 hex time>-<24 hex>` (<https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids>).
 pub fn w3c_trace_id(id: &str) -> Option<String> {
-    let hex32 = |s: &str| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let w3c = if hex32(id) {
-        id.to_ascii_lowercase()
-    } else {
-        let rest = id.strip_prefix("1-")?;
-        let (time, random) = rest.split_once('-')?;
-        let joined = format!("{time}{random}");
-        if time.len() != 8 || !hex32(&joined) {
-            return None;
-        }
-        joined.to_ascii_lowercase()
-    };
-    (w3c.bytes().any(|b| b != b'0')).then_some(w3c)
+    if id.starts_with("1-") {
+        return tracing_cloudwatch_logs::record::w3c_trace_id_from_xray(id);
+    }
+    let valid = id.len() == 32
+        && id.bytes().all(|b| b.is_ascii_hexdigit())
+        && id.bytes().any(|b| b != b'0');
+    valid.then(|| id.to_ascii_lowercase())
 }
 
 /// The Logs Insights query for every record of one trace, oldest first.
@@ -155,6 +149,46 @@ pub fn link(trace_id: &str, groups: &[String], region: &str, window: TraceWindow
         trace_id: trace_id.to_string(),
         command: trace_command(trace_id, groups, window),
         insights_url: insights::console_url(region, groups, &trace_query(trace_id), window),
+    }
+}
+
+/// Where the links of one deployment point: its region, and the log groups a trace may
+/// cross besides the event's own (the analyzer's `TRACE_LOG_GROUPS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkTargets {
+    /// Region of the console links.
+    pub region: String,
+    /// Other log groups to search.
+    pub log_groups: Vec<String>,
+}
+
+/// The region of console links when none is configured (the analyzer's settings default too).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+impl Default for LinkTargets {
+    fn default() -> LinkTargets {
+        LinkTargets {
+            region: DEFAULT_REGION.to_string(),
+            log_groups: Vec::new(),
+        }
+    }
+}
+
+impl LinkTargets {
+    /// The groups to search for a trace seen in `log_group`: it first, then the others.
+    pub fn groups(&self, log_group: &str) -> Vec<String> {
+        trace_groups(log_group, &self.log_groups)
+    }
+
+    /// The command and link for `trace_id`, seen in `log_group` between `first_ms` and
+    /// `last_ms`.
+    pub fn link(&self, trace_id: &str, log_group: &str, first_ms: i64, last_ms: i64) -> TraceLink {
+        link(
+            trace_id,
+            &self.groups(log_group),
+            &self.region,
+            TraceWindow::around(first_ms, last_ms),
+        )
     }
 }
 

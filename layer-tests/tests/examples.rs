@@ -191,7 +191,7 @@ fn custom_client_receives_every_record() {
 /// doc test: so the one a visitor of the repository copies compiles too.
 #[test]
 fn the_workspace_readme_quick_start_is_the_crate_readmes() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tracing-cloudwatch-logs");
     let code_blocks = |text: &str| -> Vec<String> {
         text.split("```")
             .skip(1)

@@ -1,6 +1,6 @@
 //! End-to-end throughput and memory, against the strict endpoint on loopback (in-process).
 //!
-//! `cargo bench -p tracing-cloudwatch-logs --bench throughput`
+//! `cargo bench -p tracing-cloudwatch-logs-tests --bench throughput`
 //!
 //! 1. Outage: the endpoint is down while the application emits 2 million events with a
 //!    16 MiB and then a 64 MiB buffer and `DropNewest`, each in a child process of its own

@@ -4,7 +4,7 @@
 //! After an intended change, regenerate the listing and commit it with the change:
 //!
 //! ```sh
-//! UPDATE_PUBLIC_API=1 cargo test -p tracing-cloudwatch-logs --test public_api
+//! UPDATE_PUBLIC_API=1 cargo test -p tracing-cloudwatch-logs-tests --test public_api
 //! ```
 //!
 //! How it lists (rustdoc's JSON output would do it, but only on nightly): `lib.rs` is read
@@ -25,18 +25,22 @@ const CRATE: &str = "tracing_cloudwatch_logs";
 const LISTING: &str = "public-api.txt";
 const UPDATE_VAR: &str = "UPDATE_PUBLIC_API";
 
+/// The layer crate's directory, beside this one.
+fn crate_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tracing-cloudwatch-logs")
+}
+
 #[test]
 fn the_public_api_is_the_checked_in_one() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let listing = list_public_api(&root.join("src"));
-    let file = root.join(LISTING);
+    let listing = list_public_api(&crate_dir().join("src"));
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(LISTING);
     if std::env::var_os(UPDATE_VAR).is_some() {
         std::fs::write(&file, &listing).expect("writing public-api.txt");
         return;
     }
     let expected = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!(
-            "reading {}: {e}; create it with `{UPDATE_VAR}=1 cargo test -p tracing-cloudwatch-logs --test public_api`",
+            "reading {}: {e}; create it with `{UPDATE_VAR}=1 cargo test -p tracing-cloudwatch-logs-tests --test public_api`",
             file.display()
         )
     });
@@ -48,7 +52,7 @@ fn the_public_api_is_the_checked_in_one() {
         added.is_empty() && removed.is_empty(),
         "the public API changed.\n\nadded:\n  {}\n\nremoved:\n  {}\n\nIf this is intended (removals and \
          changed signatures break users: bump the version accordingly), run \
-         `{UPDATE_VAR}=1 cargo test -p tracing-cloudwatch-logs --test public_api` and commit {LISTING}.",
+         `{UPDATE_VAR}=1 cargo test -p tracing-cloudwatch-logs-tests --test public_api` and commit {LISTING}.",
         added.join("\n  "),
         removed.join("\n  ")
     );
@@ -57,7 +61,7 @@ fn the_public_api_is_the_checked_in_one() {
 /// The lister itself: what must and must not appear, on the real crate.
 #[test]
 fn the_listing_follows_visibility_and_features() {
-    let listing = list_public_api(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let listing = list_public_api(&crate_dir().join("src"));
     let has = |needle: &str| listing.lines().any(|l| l.contains(needle));
     // Re-exported from a private module, with its feature gate.
     assert!(has(

@@ -2,7 +2,7 @@
 //! `tracing_subscriber::fmt().json()` writing through `tracing_appender::non_blocking`, and
 //! with the floor: serialising the same record with `serde_json` into a reused buffer.
 //!
-//! `cargo bench -p tracing-cloudwatch-logs --bench hot_path`
+//! `cargo bench -p tracing-cloudwatch-logs-tests --bench hot_path`
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -166,6 +166,11 @@ fn bench(c: &mut Criterion) {
         "the layer dropped events: {metrics:?}"
     );
 
+    // What `tracing` itself costs (callsite, dispatch, span stack) with no layer at all: the
+    // part of every subscriber's figure that no layer can remove.
+    let registry_only = tracing::Dispatch::new(tracing_subscriber::registry());
+    workload(c, "registry-only", &registry_only);
+
     let (writer, _appender_guard) = tracing_appender::non_blocking(std::io::sink());
     let fmt_json = tracing::Dispatch::new(
         tracing_subscriber::registry()

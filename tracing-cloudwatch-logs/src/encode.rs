@@ -4,6 +4,7 @@
 //! `serde_json::Value`, and span fields are encoded once, when the span records them, so an
 //! event only copies each span's ready-made JSON fragment.
 
+use std::cell::Cell;
 use std::error::Error;
 use std::fmt::{self, Write as _};
 
@@ -46,6 +47,7 @@ pub(crate) struct Scratch {
     pub(crate) context_trace_id: String,
     pub(crate) context_span_id: String,
     pub(crate) has_context: bool,
+    second: SecondCache,
     debug: String,
 }
 
@@ -143,7 +145,7 @@ pub(crate) fn write_record(
 ) {
     out.clear();
     out.push_str("{\"timestamp\":\"");
-    write_rfc3339_millis(out, head.timestamp_ms);
+    write_rfc3339_millis_cached(out, head.timestamp_ms, &scratch.second);
     out.push_str("\",\"level\":\"");
     out.push_str(level_name(head.level));
     out.push_str("\",\"message\":");
@@ -298,24 +300,25 @@ impl Visit for EventVisitor<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.record_number(field, value);
+        self.record_number(field, value, itoa::Buffer::new().format(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.record_number(field, value);
+        self.record_number(field, value, itoa::Buffer::new().format(value));
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        self.record_number(field, value);
+        self.record_number(field, value, itoa::Buffer::new().format(value));
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        self.record_number(field, value);
+        self.record_number(field, value, itoa::Buffer::new().format(value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         if value.is_finite() {
-            self.record_number(field, value);
+            // ryu: the shortest form that reads back exactly, as serde_json writes floats.
+            self.record_number(field, value, ryu::Buffer::new().format_finite(value));
         } else {
             // JSON has no NaN or infinity; keep the value readable rather than lose it.
             self.record_debug(field, &format_args!("{value}"));
@@ -342,12 +345,13 @@ impl Visit for EventVisitor<'_> {
 }
 
 impl EventVisitor<'_> {
-    fn record_number(&mut self, field: &Field, value: impl fmt::Display + fmt::Debug) {
+    /// A number field, `text` being its JSON form (a context field keeps it as a string).
+    fn record_number(&mut self, field: &Field, value: impl fmt::Debug, text: &str) {
         if is_context_field(field.name()) {
             return self.record_debug(field, &value);
         }
         self.key(field);
-        let _ = write!(self.scratch.fields, "{value}");
+        self.scratch.fields.push_str(text);
     }
 }
 
@@ -409,16 +413,17 @@ impl Visit for SpanVisitor<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.raw(field, value);
+        self.raw(field, itoa::Buffer::new().format(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.raw(field, value);
+        self.raw(field, itoa::Buffer::new().format(value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         if value.is_finite() {
-            self.raw(field, value);
+            // The same form as an event's floats (see `EventVisitor::record_f64`).
+            self.raw(field, ryu::Buffer::new().format_finite(value));
         } else {
             self.record_debug(field, &format_args!("{value}"));
         }
@@ -467,11 +472,28 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The bytes JSON strings must escape: `"`, `\\` and the control characters (RFC 8259,
+/// section 7). A table keeps the common case, nothing to escape, to one load per byte.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// Writes `s` escaped for a JSON string, without the quotes.
 fn write_json_str_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
         let escape: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -495,18 +517,63 @@ fn write_json_str_body(out: &mut String, s: &str) {
 
 /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch.
 pub(crate) fn write_rfc3339_millis(out: &mut String, millis: i64) {
+    write_rfc3339_millis_cached(out, millis, &SecondCache::default());
+}
+
+/// The `YYYY-MM-DDTHH:MM:SS` of the last second written on this thread: events come many per
+/// second, so most records copy 19 bytes instead of computing a calendar date.
+#[derive(Debug)]
+pub(crate) struct SecondCache(Cell<(i64, [u8; 19])>);
+
+impl Default for SecondCache {
+    fn default() -> Self {
+        SecondCache(Cell::new((i64::MIN, [0; 19])))
+    }
+}
+
+/// [`write_rfc3339_millis`] through a [`SecondCache`].
+pub(crate) fn write_rfc3339_millis_cached(out: &mut String, millis: i64, cache: &SecondCache) {
     let secs = millis.div_euclid(1000);
-    let ms = millis.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    );
+    let ms = millis.rem_euclid(1000) as u32;
+    let (cached_secs, mut prefix) = cache.0.get();
+    if cached_secs != secs {
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        let Ok(year @ 0..=9999) = u32::try_from(year) else {
+            // Outside RFC 3339's four-digit years: rare enough for the formatter.
+            let _ = write!(
+                out,
+                "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+                sod / 3600,
+                (sod / 60) % 60,
+                sod % 60
+            );
+            return;
+        };
+        prefix = *b"0000-00-00T00:00:00";
+        put_digits(&mut prefix[0..4], year);
+        put_digits(&mut prefix[5..7], month);
+        put_digits(&mut prefix[8..10], day);
+        put_digits(&mut prefix[11..13], sod / 3600);
+        put_digits(&mut prefix[14..16], (sod / 60) % 60);
+        put_digits(&mut prefix[17..19], sod % 60);
+        cache.0.set((secs, prefix));
+    }
+    let mut tail = *b".000Z";
+    put_digits(&mut tail[1..4], ms);
+    // Only ASCII digits and separators are ever written into both arrays.
+    out.push_str(std::str::from_utf8(&prefix).unwrap_or_default());
+    out.push_str(std::str::from_utf8(&tail).unwrap_or_default());
+}
+
+/// Writes `value` as exactly `digits.len()` decimal digits, zero-padded (the caller keeps it
+/// in range).
+fn put_digits(digits: &mut [u8], mut value: u32) {
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm),

@@ -112,16 +112,23 @@ impl CloudWatchLayer {
     {
         event.record(&mut EventVisitor::new(scratch, &self.prefix));
         if let Some(scope) = ctx.event_scope(event) {
+            #[cfg(feature = "opentelemetry")]
+            let mut leaf = None;
             for span in scope.from_root() {
                 let extensions = span.extensions();
                 if let Some(fields) = extensions.get::<SpanFields>() {
                     scratch.push_span(span.name(), fields);
                 }
+                #[cfg(feature = "opentelemetry")]
+                {
+                    drop(extensions);
+                    leaf = Some(span);
+                }
             }
-        }
-        #[cfg(feature = "opentelemetry")]
-        if let Some(leaf) = ctx.event_span(event) {
-            self.push_otel_ids(&leaf, scratch);
+            #[cfg(feature = "opentelemetry")]
+            if let Some(leaf) = leaf {
+                self.push_otel_ids(&leaf, scratch);
+            }
         }
         let metadata = event.metadata();
         let head = RecordHead {
@@ -149,6 +156,9 @@ impl CloudWatchLayer {
     ) where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
+        if self.otel.absent() {
+            return;
+        }
         let known = span.extensions().get::<OtelIds>().copied();
         let ids = match known {
             Some(ids) => ids,

@@ -6,6 +6,8 @@
 //! The ids are looked up once per span, at the first event in it, and kept in the span's
 //! extensions as fixed-size hex, so events after the first cost one extension read.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use opentelemetry::trace::TraceContextExt;
 use tracing::span::Id;
 use tracing_core::dispatcher::{Dispatch, WeakDispatch};
@@ -37,22 +39,37 @@ impl HexIds {
 /// context up needs it, and inside `on_event` `tracing::dispatcher::get_default` answers the
 /// no-op dispatcher (tracing guards against re-entrance there).
 #[derive(Debug, Default)]
-pub(crate) struct OtelDispatch(std::sync::OnceLock<WeakDispatch>);
+pub(crate) struct OtelDispatch {
+    dispatch: std::sync::OnceLock<WeakDispatch>,
+    /// Set when a span was found without OpenTelemetry data: the subscriber has no
+    /// `tracing-opentelemetry` layer, so no span will have any, and looking costs every new
+    /// span a dispatcher round trip.
+    absent: AtomicBool,
+}
 
 impl OtelDispatch {
     pub(crate) fn register(&self, dispatch: &Dispatch) {
         // A layer registered with several dispatchers keeps the first: spans of the others
         // simply find no context.
-        let _ = self.0.set(dispatch.downgrade());
+        let _ = self.dispatch.set(dispatch.downgrade());
+    }
+
+    /// Whether looking spans up is known to be pointless.
+    pub(crate) fn absent(&self) -> bool {
+        self.absent.load(Ordering::Relaxed)
     }
 
     /// The span's ids. The caller must not hold the span's extensions: the OpenTelemetry
     /// layer locks them to build the span's context.
     pub(crate) fn lookup(&self, id: &Id) -> OtelIds {
-        let Some(dispatch) = self.0.get().and_then(WeakDispatch::upgrade) else {
+        let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else {
             return OtelIds(None);
         };
         let Some(cx) = tracing_opentelemetry::get_otel_context(id, &dispatch) else {
+            // The span exists (an event is in it) yet has no OpenTelemetry data: there is no
+            // OpenTelemetry layer (or it filters spans out per layer, which this then treats
+            // as no layer; see the `opentelemetry` feature's documentation).
+            self.absent.store(true, Ordering::Relaxed);
             return OtelIds(None);
         };
         let span = cx.span();

@@ -33,6 +33,9 @@
 //! OpenTelemetry span id when the trace id written is OpenTelemetry's (a span id of another
 //! trace would point nowhere). The OpenTelemetry ids of a span are read at its first event, so
 //! give a span its remote parent (`OpenTelemetrySpanExt::set_parent`) before logging in it.
+//! A span found without OpenTelemetry data means the subscriber has no OpenTelemetry layer,
+//! and the layer stops looking (a per-layer filter that hides spans from the
+//! OpenTelemetry layer therefore turns the lookup off).
 //! When the trace id is a valid W3C id (32 hex digits, not all zero), [`XRAY_TRACE_ID`]
 //! carries the same id in X-Ray's form.
 //!
@@ -128,10 +131,14 @@ pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
     {
         return false;
     }
-    out.push_str("1-");
-    out.extend(bytes[..8].iter().map(|b| b.to_ascii_lowercase() as char));
-    out.push('-');
-    out.extend(bytes[8..].iter().map(|b| b.to_ascii_lowercase() as char));
+    let mut xray = [0u8; XRAY_TRACE_ID_LEN];
+    xray[..2].copy_from_slice(b"1-");
+    xray[2..10].copy_from_slice(&bytes[..8]);
+    xray[10] = b'-';
+    xray[11..].copy_from_slice(&bytes[8..]);
+    xray.make_ascii_lowercase();
+    // ASCII only: the id was checked to be hex digits.
+    out.push_str(std::str::from_utf8(&xray).unwrap_or_default());
     true
 }
 

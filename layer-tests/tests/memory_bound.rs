@@ -3,11 +3,15 @@
 //!
 //! Each bound runs in a child process (this binary, with `--child <bytes>`), so that its
 //! peak (`VmHWM`) is its own; the baseline is the child's RSS just before the layer starts.
-//! The endpoint is a loopback port nothing listens on: every request is refused and retried.
+//! Two outages, each bound in each: a loopback port nothing listens on (every request is
+//! refused before its body is sent), and the strict endpoint down (it accepts each
+//! connection and resets it, so every attempt builds, signs and sends its whole body, the
+//! copies that must stay within the bound too).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use test_support::strict_logs::{StrictConfig, StrictLogs};
 use tracing_subscriber::prelude::*;
 
 const MIB: usize = 1024 * 1024;
@@ -17,12 +21,17 @@ const ALLOWED: f64 = 1.25;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
-        let bytes = args[i + 1].parse().expect("--child <buffer bytes>");
-        return child(bytes);
+        let bytes = args[i + 1].parse().expect("--child <buffer bytes> <outage>");
+        return child(bytes, &args[i + 2]);
     }
-    for buffer in [16 * MIB, 64 * MIB] {
+    for (buffer, outage) in [
+        (16 * MIB, "refused"),
+        (16 * MIB, "reset"),
+        (64 * MIB, "refused"),
+        (64 * MIB, "reset"),
+    ] {
         let output = Command::new(std::env::current_exe().unwrap())
-            .args(["--child", &buffer.to_string()])
+            .args(["--child", &buffer.to_string(), outage])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -39,7 +48,7 @@ fn main() {
         let peak = report["peak_kib"].as_u64().unwrap() as f64 * 1024.0;
         let limit = baseline + ALLOWED * buffer as f64;
         println!(
-            "buffer {} MiB: baseline {:.1} MiB, peak {:.1} MiB (+{:.1} MiB = {:.2} x buffer), {} events dropped as buffer full: {report}",
+            "buffer {} MiB, endpoint {outage}: baseline {:.1} MiB, peak {:.1} MiB (+{:.1} MiB = {:.2} x buffer), {} events dropped as buffer full: {report}",
             buffer / MIB,
             baseline / MIB as f64,
             peak / MIB as f64,
@@ -59,12 +68,24 @@ fn main() {
     println!("memory_bound: ok");
 }
 
-fn child(buffer_bytes: usize) {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
+fn child(buffer_bytes: usize, outage: &str) {
+    // Started before the baseline: the endpoint's own memory is not the layer's.
+    let server = (outage == "reset").then(|| {
+        let server = StrictLogs::start(StrictConfig {
+            record_accepted: false,
+            ..Default::default()
+        });
+        server.set_down(true);
+        server
+    });
+    let endpoint = match &server {
+        Some(server) => server.endpoint(),
+        None => {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+        }
     };
-    let config = test_support::sdk_config_blocking(&format!("http://127.0.0.1:{port}"));
+    let config = test_support::sdk_config_blocking(&endpoint);
     let client = aws_sdk_cloudwatchlogs::Client::new(&config);
     let baseline = status_kib("VmRSS");
     let (layer, guard) = tracing_cloudwatch_logs::builder()

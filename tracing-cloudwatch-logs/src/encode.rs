@@ -23,6 +23,17 @@ pub(crate) struct SpanFields {
     pub(crate) json: String,
     /// The span's own `trace_id` field, if it has one.
     pub(crate) trace_id: Option<String>,
+    /// Its X-Ray form when it is a W3C id, else empty: made once per span rather than per
+    /// event.
+    pub(crate) xray_trace_id: String,
+}
+
+impl SpanFields {
+    fn set_trace_id(&mut self, id: String) {
+        self.xray_trace_id.clear();
+        write_xray_trace_id(&mut self.xray_trace_id, &id);
+        self.trace_id = Some(id);
+    }
 }
 
 /// Scratch buffers reused across events on one thread.
@@ -39,8 +50,10 @@ pub(crate) struct Scratch {
     pub(crate) has_span_id: bool,
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
-    /// The nearest span's `trace_id`, valid when `has_span_trace_id`.
+    /// The nearest span's `trace_id`, valid when `has_span_trace_id`, and its X-Ray form
+    /// (empty when it has none).
     pub(crate) span_trace_id: String,
+    pub(crate) span_xray_trace_id: String,
     pub(crate) has_span_trace_id: bool,
     /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
     /// no `trace_id` field is present; valid when `has_context`.
@@ -89,6 +102,8 @@ impl Scratch {
         if let Some(id) = &fields.trace_id {
             self.span_trace_id.clear();
             self.span_trace_id.push_str(id);
+            self.span_xray_trace_id.clear();
+            self.span_xray_trace_id.push_str(&fields.xray_trace_id);
             self.has_span_trace_id = true;
         }
     }
@@ -177,7 +192,14 @@ pub(crate) fn write_record(
         out.push_str(",\"span_id\":");
         write_json_str(out, span_id);
     }
-    if let Some(trace_id) = trace_id {
+    if !scratch.has_trace_id && scratch.has_span_trace_id {
+        // The span made its X-Ray form once.
+        if !scratch.span_xray_trace_id.is_empty() {
+            out.push_str(",\"xray_trace_id\":\"");
+            out.push_str(&scratch.span_xray_trace_id);
+            out.push('"');
+        }
+    } else if let Some(trace_id) = trace_id {
         let before = out.len();
         out.push_str(",\"xray_trace_id\":\"");
         if write_xray_trace_id(out, trace_id) {
@@ -396,7 +418,7 @@ impl<'a> SpanVisitor<'a> {
 impl Visit for SpanVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == TRACE_ID {
-            self.fields.trace_id = Some(value.to_owned());
+            self.fields.set_trace_id(value.to_owned());
         }
         self.key(field);
         write_json_str(&mut self.fields.json, value);
@@ -406,7 +428,7 @@ impl Visit for SpanVisitor<'_> {
         self.debug.clear();
         let _ = write!(self.debug, "{value:?}");
         if field.name() == TRACE_ID {
-            self.fields.trace_id = Some(self.debug.clone());
+            self.fields.set_trace_id(self.debug.clone());
         }
         self.key(field);
         write_json_str(&mut self.fields.json, &self.debug);

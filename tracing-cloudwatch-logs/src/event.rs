@@ -6,7 +6,7 @@ use crate::limits::EVENT_OVERHEAD_BYTES;
 /// What one held event costs in memory beyond its request bytes: the `LogEvent` in its
 /// batch's `Vec` (32 bytes), the allocator's header and rounding of its `String` (up to 24),
 /// and its entry in a chunk's index while it waits in a lane (16), less the 26 request bytes
-/// already counted. Measured against peak RSS by `tests/memory_bound.rs`.
+/// already counted. Measured against peak RSS by `layer-tests/tests/memory_bound.rs`.
 pub(crate) const HELD_OVERHEAD_BYTES: usize = 48;
 
 /// One log event on its way to CloudWatch: a JSON record and when it happened.

@@ -26,7 +26,7 @@ use crate::delivery::{self, Delivery, Destination, DropReason};
 use crate::encode::{RecordHead, RecordPrefix, synthetic_record};
 use crate::event::{HELD_OVERHEAD_BYTES, LogEvent, held_bytes};
 use crate::metrics::{Dropped, Metrics};
-use crate::shared::Shared;
+use crate::shared::{DELIVERY_THREADS, Shared};
 
 /// What the guard sends to the worker. Events travel through the lanes; before it applies a
 /// message the worker takes everything from the lanes, so a flush covers every event
@@ -54,10 +54,6 @@ impl Completion {
 /// How long shutdown waits for application threads that reserved room but have not queued
 /// their event yet (a few instructions apart, unless the thread was descheduled).
 const STRAGGLER_WAIT: Duration = Duration::from_secs(1);
-
-/// Threads of the worker's runtime that run deliveries (request serialisation, signing,
-/// HTTP), while the worker's own thread batches.
-const DELIVERY_THREADS: usize = 2;
 
 /// Emptied chunks kept for the lanes to reuse; a larger one is freed rather than kept, so
 /// the spares stay a small, fixed amount of memory.

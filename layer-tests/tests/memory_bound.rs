@@ -21,7 +21,9 @@ const ALLOWED: f64 = 1.25;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
-        let bytes = args[i + 1].parse().expect("--child <buffer bytes> <outage>");
+        let bytes = args[i + 1]
+            .parse()
+            .expect("--child <buffer bytes> <outage>");
         return child(bytes, &args[i + 2]);
     }
     for (buffer, outage) in [

@@ -13,7 +13,7 @@ use tracing_core::Level;
 
 use crate::record::{
     COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, SPAN_ID, TRACE_ID,
-    write_xray_trace_id,
+    XRAY_TRACE_ID_LEN, write_xray_trace_id, xray_trace_id_bytes,
 };
 
 /// The JSON fragment of a span's fields (`,"k":v,...`), kept in the span's extensions.
@@ -23,15 +23,14 @@ pub(crate) struct SpanFields {
     pub(crate) json: String,
     /// The span's own `trace_id` field, if it has one.
     pub(crate) trace_id: Option<String>,
-    /// Its X-Ray form when it is a W3C id, else empty: made once per span rather than per
-    /// event.
-    pub(crate) xray_trace_id: String,
+    /// Its X-Ray form when it is a W3C id: made once per span rather than per event, and
+    /// without an allocation.
+    pub(crate) xray_trace_id: Option<[u8; XRAY_TRACE_ID_LEN]>,
 }
 
 impl SpanFields {
     fn set_trace_id(&mut self, id: String) {
-        self.xray_trace_id.clear();
-        write_xray_trace_id(&mut self.xray_trace_id, &id);
+        self.xray_trace_id = xray_trace_id_bytes(&id);
         self.trace_id = Some(id);
     }
 }
@@ -103,7 +102,11 @@ impl Scratch {
             self.span_trace_id.clear();
             self.span_trace_id.push_str(id);
             self.span_xray_trace_id.clear();
-            self.span_xray_trace_id.push_str(&fields.xray_trace_id);
+            if let Some(xray) = &fields.xray_trace_id {
+                // ASCII only (see `xray_trace_id_bytes`).
+                self.span_xray_trace_id
+                    .push_str(std::str::from_utf8(xray).unwrap_or_default());
+            }
             self.has_span_trace_id = true;
         }
     }

@@ -119,17 +119,29 @@ pub fn xray_trace_id(trace_id: &str) -> Option<String> {
 }
 
 /// Length of an X-Ray trace id: `1-` + 8 + `-` + 24.
-const XRAY_TRACE_ID_LEN: usize = 35;
+pub(crate) const XRAY_TRACE_ID_LEN: usize = 35;
 
 /// Appends the X-Ray form of `trace_id` to `out` if it is a valid W3C trace id; returns
 /// whether it did. Allocates nothing beyond `out`'s growth (the layer's hot path uses it).
 pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
+    match xray_trace_id_bytes(trace_id) {
+        Some(xray) => {
+            // ASCII only: the id was checked to be hex digits.
+            out.push_str(std::str::from_utf8(&xray).unwrap_or_default());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The X-Ray form of `trace_id` as fixed-size ASCII, if it is a valid W3C trace id.
+pub(crate) fn xray_trace_id_bytes(trace_id: &str) -> Option<[u8; XRAY_TRACE_ID_LEN]> {
     let bytes = trace_id.as_bytes();
     if bytes.len() != 32
         || !bytes.iter().all(u8::is_ascii_hexdigit)
         || bytes.iter().all(|&b| b == b'0')
     {
-        return false;
+        return None;
     }
     let mut xray = [0u8; XRAY_TRACE_ID_LEN];
     xray[..2].copy_from_slice(b"1-");
@@ -137,9 +149,7 @@ pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
     xray[10] = b'-';
     xray[11..].copy_from_slice(&bytes[8..]);
     xray.make_ascii_lowercase();
-    // ASCII only: the id was checked to be hex digits.
-    out.push_str(std::str::from_utf8(&xray).unwrap_or_default());
-    true
+    Some(xray)
 }
 
 /// The W3C form of an X-Ray trace id (`1-` + 8 hex digits + `-` + 24 hex digits, version 1,

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use test_support::{Moto, free_port};
 
 /// A workspace binary. They sit next to the test's `deps/` folder. `cargo test` builds a
-/// package's binaries only for that package's own integration tests, so they are built
-/// beforehand with `cargo build --workspace --bins` (scripts/test does).
+/// package's binaries only for that package's own integration tests, so each package whose
+/// binary runs here has one (`local-aws/tests/cli.rs` exists for that too).
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let dir = exe
@@ -22,7 +22,7 @@ pub fn binary(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built: run `cargo build --workspace --bins` first (scripts/test does)",
+        "{} is not built: run `cargo test --workspace` (or scripts/test), or `cargo build --workspace --bins`",
         path.display()
     );
     path

@@ -157,7 +157,12 @@ async fn failing_requests_become_incidents_and_deduplicated_alerts() {
         "--retry-delays",
         "0.2,0.4",
     ];
-    let output = run(&moto, "local-lambda", &deliver, &[]);
+    // Its own TMPDIR, to see that it leaves nothing behind (it unpacks the zip there).
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_env = [("TMPDIR", tmp.path().display().to_string())];
+    let output = run(&moto, "local-lambda", &deliver, &tmp_env);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "local-lambda left {left:?} behind");
     let stats: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(stats["succeeded"].as_u64().unwrap() >= 1, "{stats}");
     assert_eq!(stats["failed_attempts"], 0, "{stats}");

@@ -216,9 +216,8 @@ impl LocalFunction {
         let dir = tempfile::Builder::new()
             .prefix("local-lambda-task-")
             .tempdir()
-            .map_err(StartError::TaskRoot)?
-            .keep();
-        let bootstrap = package::unpack(&zip, &dir)?;
+            .map_err(StartError::TaskRoot)?;
+        let bootstrap = package::unpack(&zip, dir.path())?;
         let credentials = match sdk.credentials_provider() {
             Some(provider) => provider
                 .provide_credentials()
@@ -315,7 +314,10 @@ async fn worker(
     mut jobs: mpsc::UnboundedReceiver<Job>,
     shared: Arc<Shared>,
     policy: RetryPolicy,
-    task_root: std::path::PathBuf,
+    // Owned by the worker so that the unpacked code goes away however the worker ends: here
+    // when the queue closes, or when the runtime drops this future as the process exits (the
+    // worker holds a sender of its own queue, so a clean end is not the usual one).
+    task_root: tempfile::TempDir,
 ) {
     while let Some(mut job) = jobs.recv().await {
         job.attempts += 1;
@@ -343,7 +345,7 @@ async fn worker(
         }
     }
     environment.stop().await;
-    let _ = std::fs::remove_dir_all(task_root);
+    drop(task_root);
 }
 
 fn retry_or_discard(shared: &Arc<Shared>, policy: &RetryPolicy, job: Job, failure: &Failure) {

@@ -15,7 +15,7 @@
 //! id; it does not count again in the aggregate and never alerts. An outcome with no cause
 //! in reach stays an incident of its own, described by method, route and status.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::incident::Incident;
 
@@ -81,9 +81,19 @@ fn attach_to(outcome: &mut Incident, cause: &Cause) {
 /// Attaches outcomes to causes in the same payload. Returns the trace ids of the outcomes
 /// left alone (sorted, deduplicated), to look up in the store.
 pub fn attach(incidents: &mut [Incident]) -> Vec<String> {
+    // Only the traces of outcomes can need a cause; most payloads (a storm of one error)
+    // have no outcome at all, and indexing their every error would cost a copy of each.
+    let wanted: HashSet<&str> = incidents
+        .iter()
+        .filter(|i| i.outcome)
+        .filter_map(|i| i.trace_id.as_deref())
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
     let mut causes: HashMap<&str, Vec<Cause>> = HashMap::new();
-    for incident in incidents.iter() {
-        if let Some(trace) = incident.trace_id.as_deref().filter(|_| !incident.outcome) {
+    for incident in incidents.iter().filter(|i| !i.outcome) {
+        if let Some(trace) = incident.trace_id.as_deref().filter(|t| wanted.contains(t)) {
             causes.entry(trace).or_default().push(Cause::of(incident));
         }
     }

@@ -251,7 +251,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary.outcomes_attached =
             incidents.iter().filter(|i| i.attached_to.is_some()).count() as u64;
 
-        let ids: Vec<String> = incidents.iter().map(|i| i.incident_id.clone()).collect();
+        let ids: Vec<&str> = incidents.iter().map(|i| i.incident_id.as_str()).collect();
         let existing = self.store.existing_incidents(&ids).await?;
         let mut groups: BTreeMap<&str, Vec<&Incident>> = BTreeMap::new();
         // Attached outcomes belong to their cause's incident: stored, never counted again.
@@ -293,8 +293,8 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             .into_iter()
             .filter(|i| !existing.contains(&i.incident_id))
             .collect();
-        self.store.put_incidents(&new).await?;
         summary.incidents_written = new.len() as u64;
+        self.store.put_incidents(new).await?;
         summary.duplicates_skipped += existing.len() as u64;
 
         self.send(&alerts, &mut summary, deadline).await?;

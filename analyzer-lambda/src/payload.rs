@@ -119,7 +119,13 @@ pub fn decode_event(
 /// Decodes `awslogs.data` (base64 of gzip of JSON) with a cap on the decompressed size.
 pub fn decode_data(data: &str, max_decompressed: usize) -> Result<LogsPayload, DecodeError> {
     let compressed = STANDARD.decode(data.trim())?;
-    let mut json = Vec::new();
+    // Sized once from the gzip trailer (ISIZE, the input's length mod 2^32, RFC 1952 §2.3.1)
+    // rather than grown by doubling, which copied megabytes and churned the allocator; the
+    // trailer is only a hint (anyone can write it), hence the cap.
+    let hint = compressed
+        .last_chunk::<4>()
+        .map_or(0, |isize| u32::from_le_bytes(*isize) as usize);
+    let mut json = Vec::with_capacity(hint.min(max_decompressed) + 1);
     // Reading one byte past the cap tells "exactly at the cap" from "over it" without ever
     // holding more than cap + 1 bytes of a bomb.
     let limit = u64::try_from(max_decompressed)

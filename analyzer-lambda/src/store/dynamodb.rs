@@ -165,11 +165,11 @@ fn unprocessed(operation: &'static str, left: usize) -> StoreError {
 }
 
 impl IncidentStore for DynamoStore {
-    async fn existing_incidents(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
-        let unique: HashSet<&String> = ids.iter().collect();
+    async fn existing_incidents(&self, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let unique: HashSet<&str> = ids.iter().copied().collect();
         let keys: Vec<HashMap<String, AttributeValue>> = unique
             .into_iter()
-            .map(|id| HashMap::from([("incident_id".to_string(), AttributeValue::S(id.clone()))]))
+            .map(|id| HashMap::from([("incident_id".to_string(), AttributeValue::S(id.to_string()))]))
             .collect();
         let chunks: Vec<Vec<HashMap<String, AttributeValue>>> =
             keys.chunks(MAX_BATCH_GET_KEYS).map(<[_]>::to_vec).collect();
@@ -185,7 +185,7 @@ impl IncidentStore for DynamoStore {
             .collect())
     }
 
-    async fn put_incidents(&self, incidents: &[Incident]) -> Result<(), StoreError> {
+    async fn put_incidents(&self, incidents: Vec<Incident>) -> Result<(), StoreError> {
         let requests = incidents
             .iter()
             .map(|incident| {

@@ -57,19 +57,19 @@ impl MemoryStore {
 }
 
 impl IncidentStore for MemoryStore {
-    async fn existing_incidents(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+    async fn existing_incidents(&self, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
         let incidents = self.incidents.lock().expect("not poisoned");
         Ok(ids
             .iter()
-            .filter(|id| incidents.contains_key(*id))
-            .cloned()
+            .filter(|id| incidents.contains_key(**id))
+            .map(|id| id.to_string())
             .collect())
     }
 
-    async fn put_incidents(&self, incidents: &[Incident]) -> Result<(), StoreError> {
+    async fn put_incidents(&self, incidents: Vec<Incident>) -> Result<(), StoreError> {
         let mut stored = self.incidents.lock().expect("not poisoned");
         for incident in incidents {
-            stored.insert(incident.incident_id.clone(), incident.clone());
+            stored.insert(incident.incident_id.clone(), incident);
         }
         Ok(())
     }

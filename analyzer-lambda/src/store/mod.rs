@@ -89,13 +89,14 @@ pub trait IncidentStore: Send + Sync {
     /// Which of these incident ids are already stored.
     fn existing_incidents(
         &self,
-        ids: &[String],
+        ids: &[&str],
     ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send;
 
-    /// Writes incident rows (unconditionally: they are deterministic).
+    /// Writes incident rows (unconditionally: they are deterministic). Takes them: the
+    /// handler is done with them, and a store may keep them without a copy.
     fn put_incidents(
         &self,
-        incidents: &[Incident],
+        incidents: Vec<Incident>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The aggregates of these fingerprints that exist, by fingerprint (consistent read).

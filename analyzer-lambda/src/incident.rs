@@ -107,7 +107,15 @@ pub fn format_millis(ms: i64) -> String {
     put(14, u16::from(time.minute()), 2);
     put(17, u16::from(time.second()), 2);
     put(20, millis, 3);
-    for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')] {
+    for (at, separator) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
         out[at] = separator;
     }
     out.iter().map(|&b| char::from(b)).collect()

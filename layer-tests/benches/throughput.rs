@@ -101,13 +101,9 @@ fn throughput() {
 }
 
 fn outage_memory(buffer_bytes: usize) {
-    let server = StrictLogs::start(StrictConfig {
-        record_accepted: false,
-        ..Default::default()
-    });
-    server.set_down(true);
+    let server = StrictLogs::down();
     let client = client(&server);
-    let baseline = status_kib("VmRSS");
+    let baseline = test_support::proc_status_kib("VmRSS");
     let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/bench/outage")
         .log_stream("s")
@@ -121,7 +117,7 @@ fn outage_memory(buffer_bytes: usize) {
     tracing::dispatcher::with_default(&dispatch, || emit(OUTAGE_EVENTS));
     let elapsed = started.elapsed().as_secs_f64();
     let m = guard.metrics();
-    let peak = status_kib("VmHWM");
+    let peak = test_support::proc_status_kib("VmHWM");
     drop(guard);
     println!(
         "outage: {OUTAGE_EVENTS} events emitted in {elapsed:.2} s while the endpoint was down; buffer bound {} MiB; \
@@ -149,14 +145,4 @@ fn cpu_seconds() -> f64 {
     };
     // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the name.
     (ticks(11) + ticks(12)) / 100.0
-}
-
-fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }

@@ -11,7 +11,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use test_support::strict_logs::{StrictConfig, StrictLogs};
+use test_support::strict_logs::StrictLogs;
 use tracing_subscriber::prelude::*;
 
 const MIB: usize = 1024 * 1024;
@@ -72,14 +72,7 @@ fn main() {
 
 fn child(buffer_bytes: usize, outage: &str) {
     // Started before the baseline: the endpoint's own memory is not the layer's.
-    let server = (outage == "reset").then(|| {
-        let server = StrictLogs::start(StrictConfig {
-            record_accepted: false,
-            ..Default::default()
-        });
-        server.set_down(true);
-        server
-    });
+    let server = (outage == "reset").then(StrictLogs::down);
     let endpoint = match &server {
         Some(server) => server.endpoint(),
         None => {
@@ -89,7 +82,7 @@ fn child(buffer_bytes: usize, outage: &str) {
     };
     let config = test_support::sdk_config_blocking(&endpoint);
     let client = aws_sdk_cloudwatchlogs::Client::new(&config);
-    let baseline = status_kib("VmRSS");
+    let baseline = test_support::proc_status_kib("VmRSS");
     let (layer, guard) = tracing_cloudwatch_logs::builder()
         .log_group("/test/memory-bound")
         .log_stream("s")
@@ -116,7 +109,7 @@ fn child(buffer_bytes: usize, outage: &str) {
         }
     });
     let metrics = guard.metrics();
-    let peak = status_kib("VmHWM");
+    let peak = test_support::proc_status_kib("VmHWM");
     drop(guard);
     println!(
         "{}",
@@ -130,14 +123,4 @@ fn child(buffer_bytes: usize, outage: &str) {
             "requests": metrics.requests,
         })
     );
-}
-
-fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }

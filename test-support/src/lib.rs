@@ -137,6 +137,17 @@ pub async fn scan_table(
     }
 }
 
+/// A `/proc/self/status` figure in KiB (`VmRSS`, `VmHWM`...); 0 when unavailable.
+pub fn proc_status_kib(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Environment variables that point a child process at a loopback endpoint.
 pub fn env_for(endpoint: &str) -> Vec<(String, String)> {
     assert_loopback(endpoint);

@@ -169,7 +169,9 @@ impl IncidentStore for DynamoStore {
         let unique: HashSet<&str> = ids.iter().copied().collect();
         let keys: Vec<HashMap<String, AttributeValue>> = unique
             .into_iter()
-            .map(|id| HashMap::from([("incident_id".to_string(), AttributeValue::S(id.to_string()))]))
+            .map(|id| {
+                HashMap::from([("incident_id".to_string(), AttributeValue::S(id.to_string()))])
+            })
             .collect();
         let chunks: Vec<Vec<HashMap<String, AttributeValue>>> =
             keys.chunks(MAX_BATCH_GET_KEYS).map(<[_]>::to_vec).collect();

@@ -192,6 +192,18 @@ impl StrictLogs {
         self.shared.faults().set_rates(rates);
     }
 
+    /// An endpoint that is down from the start (as [`StrictConfig::outage_mode`] says) and
+    /// keeps nothing it is sent: for measuring what a client holds while CloudWatch is
+    /// unreachable.
+    pub fn down() -> StrictLogs {
+        let server = StrictLogs::start(StrictConfig {
+            record_accepted: false,
+            ..StrictConfig::default()
+        });
+        server.set_down(true);
+        server
+    }
+
     /// Outage switch: while down, every request fails as [`StrictConfig::outage_mode`] says.
     pub fn set_down(&self, down: bool) {
         let mode = down.then_some(self.shared.config.outage_mode);

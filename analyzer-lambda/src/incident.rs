@@ -118,7 +118,7 @@ pub fn format_millis(ms: i64) -> String {
     ] {
         out[at] = separator;
     }
-    out.iter().map(|&b| char::from(b)).collect()
+    String::from_utf8(out.to_vec()).expect("ASCII digits and separators")
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary.

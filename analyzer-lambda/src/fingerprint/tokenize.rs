@@ -349,31 +349,41 @@ fn ipv6(b: &[u8]) -> Option<usize> {
     (digit && (groups >= 4 || (double && groups >= 2))).then_some(i)
 }
 
+/// Whether an atom can be one of [`CODE_WORDS`] (their lengths and first letters): most
+/// words are rejected here, before sixteen comparisons.
+fn maybe_code_word(bytes: &[u8]) -> bool {
+    (2..=11).contains(&bytes.len()) && matches!(bytes[0] | 0x20, b's' | b'c' | b'h' | b'e' | b'r')
+}
+
 /// Classifies one atom; returns what it becomes and the context for the next atom.
 fn classify(atom: &str, context: Context) -> (Piece, Context) {
     let bytes = atom.as_bytes();
     let has_digit = bytes.iter().any(u8::is_ascii_digit);
     if !has_digit {
-        let next = if CODE_WORDS.iter().any(|w| atom.eq_ignore_ascii_case(w)) {
-            if atom.eq_ignore_ascii_case("http") {
-                Context::Http
+        let next =
+            if maybe_code_word(bytes) && CODE_WORDS.iter().any(|w| atom.eq_ignore_ascii_case(w)) {
+                if atom.eq_ignore_ascii_case("http") {
+                    Context::Http
+                } else {
+                    Context::Code
+                }
+            } else if bytes.contains(&b'.') && SOURCE_EXTENSIONS.iter().any(|e| atom.ends_with(e)) {
+                Context::Source(2)
+            } else if atom == "line" && matches!(context, Context::Source(_)) {
+                context
             } else {
-                Context::Code
-            }
-        } else if SOURCE_EXTENSIONS.iter().any(|e| atom.ends_with(e)) {
-            Context::Source(2)
-        } else if atom == "line" && matches!(context, Context::Source(_)) {
-            context
-        } else {
-            Context::None
-        };
+                Context::None
+            };
         if atom.contains('@') && is_email(atom) {
             return (Piece::Placeholder("<email>"), Context::None);
         }
         if random_word(atom) {
             return (Piece::Placeholder("<id>"), Context::None);
         }
-        if let Some(prefix) = compound_id(atom) {
+        // Without digits and separators the atom is one word, never a compound id.
+        if bytes.iter().any(|b| matches!(b, b'-' | b'_' | b'.'))
+            && let Some(prefix) = compound_id(atom)
+        {
             return (Piece::Id(prefix), Context::None);
         }
         return (Piece::Keep, next);

@@ -163,3 +163,12 @@ fn long_messages_are_cut_on_characters() {
     let long = "é ".repeat(1000);
     assert_eq!(parameterize(&long).chars().count(), MAX_PATTERN_CHARS);
 }
+
+#[test]
+fn the_code_word_prefilter_lets_every_code_word_through() {
+    for word in CODE_WORDS {
+        assert!(maybe_code_word(word.as_bytes()), "{word}");
+        assert!(maybe_code_word(word.to_uppercase().as_bytes()), "{word}");
+    }
+    assert!(!maybe_code_word(b"Failed"));
+}

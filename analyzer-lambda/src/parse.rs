@@ -146,9 +146,27 @@ const CRASH_ORDER: [EventKind; 3] = [
     EventKind::Panic,
 ];
 
+/// Every pattern of [`CRASHES`] contains `memory` (any case), `Runtime` or `panic`: a line
+/// with none of them (almost every line) skips the regex search, which cannot skip ahead on
+/// literals for these patterns.
+fn may_name_a_crash(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.contains("Runtime")
+        || text.contains("panic")
+        || bytes.iter().enumerate().any(|(i, b)| {
+            b | 0x20 == b'm'
+                && bytes
+                    .get(i..i + 6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"memory"))
+        })
+}
+
 fn crash_kind(message: &str, error_type: &str) -> EventKind {
     if message.contains("Task timed out after") || message.contains("Status: timeout") {
         return EventKind::Timeout;
+    }
+    if !may_name_a_crash(message) && !may_name_a_crash(error_type) {
+        return EventKind::Log;
     }
     let in_message = CRASHES.matches(message);
     let in_type = (!error_type.is_empty()).then(|| CRASHES.matches(error_type));

@@ -161,3 +161,26 @@ fn text_trace_ids() {
         Some("1-5759e988-bd862e3fe1be46a994272793")
     );
 }
+
+#[test]
+fn the_crash_prefilter_lets_every_crash_through() {
+    for line in [
+        "Runtime.OutOfMemory",
+        "OUT OF MEMORY",
+        "fatal: Out Of Memory",
+        "memory allocation of 1024 bytes failed",
+        "MemoryError",
+        "java.lang.OutOfMemoryError: Java heap space",
+        "Runtime exited with error: signal: killed",
+        "Runtime.ExitError",
+        "Runtime exited without providing a reason",
+        "thread 'main' panicked at src/main.rs:2:5",
+        "panic: runtime error: index out of range",
+    ] {
+        assert!(may_name_a_crash(line), "{line}");
+        assert!(CRASHES.is_match(line), "{line}");
+    }
+    assert!(!may_name_a_crash(
+        "Failed to charge customer cus_1 amount 4.00"
+    ));
+}

@@ -68,6 +68,7 @@ impl IncidentStore for MemoryStore {
 
     async fn put_incidents(&self, incidents: Vec<Incident>) -> Result<(), StoreError> {
         let mut stored = self.incidents.lock().expect("not poisoned");
+        stored.reserve(incidents.len());
         for incident in incidents {
             stored.insert(incident.incident_id.clone(), incident);
         }

@@ -173,8 +173,8 @@ fn crash_kind(message: &str, error_type: &str) -> EventKind {
     CRASH_ORDER
         .iter()
         .enumerate()
-        // A panic is only recognised in the message: error types like `PanicError` name
-        // something else.
+        // The error type is read for the kinds a type names (`Runtime.OutOfMemory`,
+        // `Runtime.ExitError`); a panic is recognised by its line, in the message.
         .find(|&(i, kind)| {
             in_message.matched(i)
                 || (*kind != EventKind::Panic && in_type.as_ref().is_some_and(|m| m.matched(i)))

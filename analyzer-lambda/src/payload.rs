@@ -197,6 +197,16 @@ mod tests {
     }
 
     #[test]
+    fn a_lying_gzip_trailer_is_a_gzip_error() {
+        // The trailer sizes the buffer (capped); a wrong one fails gzip's own length check.
+        let mut gz = STANDARD.decode(encode_data(&sample())).unwrap();
+        let n = gz.len();
+        gz[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = decode_data(&STANDARD.encode(gz), 1 << 20).unwrap_err();
+        assert_eq!(err.kind(), "gzip", "{err}");
+    }
+
+    #[test]
     fn not_a_subscription() {
         let err = decode_event(&serde_json::json!({"hello": 1}), 10).unwrap_err();
         assert_eq!(err.kind(), "not_subscription");

@@ -50,9 +50,9 @@ pub(crate) struct Scratch {
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
     /// The nearest span's `trace_id`, valid when `has_span_trace_id`, and its X-Ray form
-    /// (empty when it has none).
+    /// when it is a W3C id (copied as it is: fixed-size bytes).
     pub(crate) span_trace_id: String,
-    pub(crate) span_xray_trace_id: String,
+    pub(crate) span_xray_trace_id: Option<[u8; XRAY_TRACE_ID_LEN]>,
     pub(crate) has_span_trace_id: bool,
     /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
     /// no `trace_id` field is present; valid when `has_context`.
@@ -101,12 +101,7 @@ impl Scratch {
         if let Some(id) = &fields.trace_id {
             self.span_trace_id.clear();
             self.span_trace_id.push_str(id);
-            self.span_xray_trace_id.clear();
-            if let Some(xray) = &fields.xray_trace_id {
-                // ASCII only (see `xray_trace_id_bytes`).
-                self.span_xray_trace_id
-                    .push_str(std::str::from_utf8(xray).unwrap_or_default());
-            }
+            self.span_xray_trace_id = fields.xray_trace_id;
             self.has_span_trace_id = true;
         }
     }
@@ -197,9 +192,10 @@ pub(crate) fn write_record(
     }
     if !scratch.has_trace_id && scratch.has_span_trace_id {
         // The span made its X-Ray form once.
-        if !scratch.span_xray_trace_id.is_empty() {
+        if let Some(xray) = &scratch.span_xray_trace_id {
             out.push_str(",\"xray_trace_id\":\"");
-            out.push_str(&scratch.span_xray_trace_id);
+            // ASCII only (see `xray_trace_id_bytes`).
+            out.push_str(std::str::from_utf8(xray).unwrap_or_default());
             out.push('"');
         }
     } else if let Some(trace_id) = trace_id {

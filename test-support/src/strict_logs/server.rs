@@ -111,11 +111,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         .unwrap_or_default()
         .to_string();
     let outage = shared.faults().outage();
+    if outage.is_some() {
+        shared.inner().stats.count_fault(FaultKind::Outage);
+    }
     if outage == Some(OutageMode::Reset) {
         // Before reading the body, as an unreachable service would: the endpoint shares the
         // process in the memory tests and benches, and a megabyte of body per attempt held in
         // its threads would be counted against the layer's bound.
-        shared.inner().stats.count_fault(FaultKind::Outage);
         return Err(ResetConnection);
     }
     let body = req
@@ -124,12 +126,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         .await
         .map_err(|_| ResetConnection)?
         .to_bytes();
-    if let Some(mode) = outage {
-        shared.inner().stats.count_fault(FaultKind::Outage);
-        return match mode {
-            OutageMode::Reset => Err(ResetConnection),
-            OutageMode::Unavailable => Ok(error_response(&shared, &unavailable())),
-        };
+    if outage == Some(OutageMode::Unavailable) {
+        return Ok(error_response(&shared, &unavailable()));
     }
     let Some(op) = Operation::from_target(&target) else {
         return Ok(error_response(

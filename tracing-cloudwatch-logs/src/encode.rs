@@ -10,28 +10,77 @@ use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 use tracing_core::Level;
+use tracing_subscriber::field::RecordFields;
 
 use crate::record::{
     COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, SPAN_ID, TRACE_ID,
-    XRAY_TRACE_ID_LEN, write_xray_trace_id, xray_trace_id_bytes,
+    XRAY_TRACE_ID, write_xray_trace_id,
 };
 
-/// The JSON fragment of a span's fields (`,"k":v,...`), kept in the span's extensions.
-#[derive(Debug, Default)]
+/// What an event copies from each span, made when the span is created or records a value
+/// rather than per event. Kept in the span's extensions.
+#[derive(Debug)]
 pub(crate) struct SpanFields {
-    /// Each field starts with a comma, so the fragment can follow `"name":".."` directly.
-    pub(crate) json: String,
-    /// The span's own `trace_id` field, if it has one.
-    pub(crate) trace_id: Option<String>,
-    /// Its X-Ray form when it is a W3C id: made once per span rather than per event, and
-    /// without an allocation.
-    pub(crate) xray_trace_id: Option<[u8; XRAY_TRACE_ID_LEN]>,
+    /// The span's whole JSON object, `{"name":..,"k":v,..}`, closed at all times: an event
+    /// copies it as it is.
+    object: String,
+    /// When the span has its own `trace_id` field: the id as written (up to `id_end`), then
+    /// `,"trace_id":".."`, escaped once, then from `xray_at` `,"xray_trace_id":".."` when
+    /// the id is a W3C id. One buffer, so a span with a trace id costs one allocation more.
+    trace: String,
+    has_trace_id: bool,
+    id_end: usize,
+    xray_at: usize,
 }
 
+/// Room for a span's name and a few fields before its object grows.
+const SPAN_OBJECT_CAPACITY: usize = 128;
+
 impl SpanFields {
-    fn set_trace_id(&mut self, id: String) {
-        self.xray_trace_id = xray_trace_id_bytes(&id);
-        self.trace_id = Some(id);
+    /// A span with no fields yet.
+    pub(crate) fn new(name: &str) -> Self {
+        let mut object = String::with_capacity(SPAN_OBJECT_CAPACITY);
+        object.push_str("{\"name\":");
+        write_json_str(&mut object, name);
+        object.push('}');
+        SpanFields {
+            object,
+            trace: String::new(),
+            has_trace_id: false,
+            id_end: 0,
+            xray_at: 0,
+        }
+    }
+
+    /// Adds the values of a span's `Attributes` or `Record` to its object.
+    pub(crate) fn record(&mut self, values: &impl RecordFields) {
+        // Reopened for the new fields and closed again, so that readers always see a
+        // complete object.
+        self.object.pop();
+        values.record(&mut SpanVisitor::new(self));
+        self.object.push('}');
+    }
+
+    fn set_trace_id(&mut self, id: &str) {
+        let trace = &mut self.trace;
+        trace.clear();
+        trace.reserve(3 * id.len() + TRACE_ID.len() + XRAY_TRACE_ID.len() + 12);
+        trace.push_str(id);
+        self.id_end = trace.len();
+        trace.push_str(",\"");
+        trace.push_str(TRACE_ID);
+        trace.push_str("\":");
+        write_json_str(trace, id);
+        self.xray_at = trace.len();
+        trace.push_str(",\"");
+        trace.push_str(XRAY_TRACE_ID);
+        trace.push_str("\":\"");
+        if write_xray_trace_id(trace, id) {
+            trace.push('"');
+        } else {
+            trace.truncate(self.xray_at);
+        }
+        self.has_trace_id = true;
     }
 }
 
@@ -49,10 +98,11 @@ pub(crate) struct Scratch {
     pub(crate) has_span_id: bool,
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
-    /// The nearest span's `trace_id`, valid when `has_span_trace_id`, and its X-Ray form
-    /// when it is a W3C id (copied as it is: fixed-size bytes).
+    /// The nearest span's `trace_id`, valid when `has_span_trace_id`, with its key and
+    /// X-Ray form as that span wrote them once (`SpanFields`).
     pub(crate) span_trace_id: String,
-    pub(crate) span_xray_trace_id: Option<[u8; XRAY_TRACE_ID_LEN]>,
+    span_trace_id_json: String,
+    span_xray_trace_id_json: String,
     pub(crate) has_span_trace_id: bool,
     /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
     /// no `trace_id` field is present; valid when `has_context`.
@@ -73,6 +123,8 @@ impl Scratch {
         self.has_span_id = false;
         self.spans.clear();
         self.span_trace_id.clear();
+        self.span_trace_id_json.clear();
+        self.span_xray_trace_id_json.clear();
         self.has_span_trace_id = false;
         self.context_trace_id.clear();
         self.context_span_id.clear();
@@ -90,18 +142,22 @@ impl Scratch {
     }
 
     /// Appends one span (called root first, so the last `trace_id` seen is the nearest).
-    pub(crate) fn push_span(&mut self, name: &str, fields: &SpanFields) {
+    pub(crate) fn push_span(&mut self, fields: &SpanFields) {
         if !self.spans.is_empty() {
             self.spans.push(',');
         }
-        self.spans.push_str("{\"name\":");
-        write_json_str(&mut self.spans, name);
-        self.spans.push_str(&fields.json);
-        self.spans.push('}');
-        if let Some(id) = &fields.trace_id {
-            self.span_trace_id.clear();
-            self.span_trace_id.push_str(id);
-            self.span_xray_trace_id = fields.xray_trace_id;
+        self.spans.push_str(&fields.object);
+        if fields.has_trace_id {
+            let (id, json) = fields.trace.split_at(fields.id_end);
+            let (trace_id_json, xray_json) = json.split_at(fields.xray_at - fields.id_end);
+            for (to, from) in [
+                (&mut self.span_trace_id, id),
+                (&mut self.span_trace_id_json, trace_id_json),
+                (&mut self.span_xray_trace_id_json, xray_json),
+            ] {
+                to.clear();
+                to.push_str(from);
+            }
             self.has_span_trace_id = true;
         }
     }
@@ -116,6 +172,9 @@ pub(crate) struct RecordPrefix {
     statics: String,
     /// Names of the static fields: event fields with these names are collisions too.
     static_names: Vec<String>,
+    /// The first bytes of every reserved and static name: most field names start with none
+    /// of them and are known not to collide without a comparison.
+    taken_first_bytes: [bool; 256],
 }
 
 impl RecordPrefix {
@@ -129,15 +188,29 @@ impl RecordPrefix {
             encoded_statics.push(':');
             encoded_statics.push_str(&value.to_string());
         }
+        let static_names: Vec<String> = statics.iter().map(|(n, _)| n.clone()).collect();
+        let mut taken_first_bytes = [false; 256];
+        for name in RESERVED_KEYS
+            .iter()
+            .copied()
+            .chain(static_names.iter().map(String::as_str))
+        {
+            // An empty name is taken by the empty name only, whose first byte is "none":
+            // slot 0, which no non-empty field name starts with.
+            taken_first_bytes[usize::from(name.as_bytes().first().copied().unwrap_or(0))] = true;
+        }
         RecordPrefix {
             service: encoded_service,
             statics: encoded_statics,
-            static_names: statics.iter().map(|(n, _)| n.clone()).collect(),
+            static_names,
+            taken_first_bytes,
         }
     }
 
     fn collides(&self, name: &str) -> bool {
-        RESERVED_KEYS.contains(&name) || self.static_names.iter().any(|s| s == name)
+        let first = name.as_bytes().first().copied().unwrap_or(0);
+        self.taken_first_bytes[usize::from(first)]
+            && (RESERVED_KEYS.contains(&name) || self.static_names.iter().any(|s| s == name))
     }
 }
 
@@ -165,6 +238,7 @@ pub(crate) fn write_record(
     write_json_str(out, &scratch.message);
     out.push_str(&prefix.service);
     // First found wins, in the order `record` documents.
+    let from_span = !scratch.has_trace_id && scratch.has_span_trace_id;
     let trace_id = if scratch.has_trace_id {
         Some(scratch.trace_id.as_str())
     } else if scratch.has_span_trace_id {
@@ -174,7 +248,10 @@ pub(crate) fn write_record(
             .has_context
             .then_some(scratch.context_trace_id.as_str())
     };
-    if let Some(trace_id) = trace_id {
+    if from_span {
+        // The span escaped its id once.
+        out.push_str(&scratch.span_trace_id_json);
+    } else if let Some(trace_id) = trace_id {
         out.push_str(",\"trace_id\":");
         write_json_str(out, trace_id);
     }
@@ -190,14 +267,9 @@ pub(crate) fn write_record(
         out.push_str(",\"span_id\":");
         write_json_str(out, span_id);
     }
-    if !scratch.has_trace_id && scratch.has_span_trace_id {
-        // The span made its X-Ray form once.
-        if let Some(xray) = &scratch.span_xray_trace_id {
-            out.push_str(",\"xray_trace_id\":\"");
-            // ASCII only (see `xray_trace_id_bytes`).
-            out.push_str(std::str::from_utf8(xray).unwrap_or_default());
-            out.push('"');
-        }
+    if from_span {
+        // The span made its X-Ray form once (empty when its id is not a W3C id).
+        out.push_str(&scratch.span_xray_trace_id_json);
     } else if let Some(trace_id) = trace_id {
         let before = out.len();
         out.push_str(",\"xray_trace_id\":\"");
@@ -382,13 +454,13 @@ fn is_context_field(name: &str) -> bool {
 }
 
 /// Collects a span's fields into its [`SpanFields`]; `name` is reserved there.
-pub(crate) struct SpanVisitor<'a> {
-    pub(crate) fields: &'a mut SpanFields,
+struct SpanVisitor<'a> {
+    fields: &'a mut SpanFields,
     debug: String,
 }
 
 impl<'a> SpanVisitor<'a> {
-    pub(crate) fn new(fields: &'a mut SpanFields) -> Self {
+    fn new(fields: &'a mut SpanFields) -> Self {
         SpanVisitor {
             fields,
             debug: String::new(),
@@ -396,7 +468,7 @@ impl<'a> SpanVisitor<'a> {
     }
 
     fn key(&mut self, field: &Field) {
-        let out = &mut self.fields.json;
+        let out = &mut self.fields.object;
         out.push(',');
         if field.name() == "name" {
             out.push('"');
@@ -410,27 +482,27 @@ impl<'a> SpanVisitor<'a> {
 
     fn raw(&mut self, field: &Field, value: impl fmt::Display) {
         self.key(field);
-        let _ = write!(self.fields.json, "{value}");
+        let _ = write!(self.fields.object, "{value}");
     }
 }
 
 impl Visit for SpanVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == TRACE_ID {
-            self.fields.set_trace_id(value.to_owned());
+            self.fields.set_trace_id(value);
         }
         self.key(field);
-        write_json_str(&mut self.fields.json, value);
+        write_json_str(&mut self.fields.object, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.debug.clear();
         let _ = write!(self.debug, "{value:?}");
         if field.name() == TRACE_ID {
-            self.fields.set_trace_id(self.debug.clone());
+            self.fields.set_trace_id(&self.debug);
         }
         self.key(field);
-        write_json_str(&mut self.fields.json, &self.debug);
+        write_json_str(&mut self.fields.object, &self.debug);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -456,7 +528,7 @@ impl Visit for SpanVisitor<'_> {
 
     fn record_error(&mut self, field: &Field, value: &(dyn Error + 'static)) {
         self.key(field);
-        write_error(&mut self.fields.json, &mut self.debug, value);
+        write_error(&mut self.fields.object, &mut self.debug, value);
     }
 }
 
@@ -507,31 +579,54 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// `0x01` in every byte of a word.
+const EVERY_BYTE: u64 = u64::from_ne_bytes([1; 8]);
+/// The high bit of every byte of a word.
+const HIGH_BITS: u64 = EVERY_BYTE * 0x80;
+
+/// Whether any byte of `word` is one [`NEEDS_ESCAPE`] lists: below 0x20, `"` or `\`. The
+/// "has a byte less than n" and "has a zero byte" tests of Sean Anderson's *Bit Twiddling
+/// Hacks*, which are exact as yes/no answers (bytes of 0x80 and up are never flagged).
+fn word_needs_escape(word: u64) -> bool {
+    let below_space = word.wrapping_sub(EVERY_BYTE * 0x20) & !word;
+    let zero_byte = |x: u64| x.wrapping_sub(EVERY_BYTE) & !x;
+    let quote = zero_byte(word ^ (EVERY_BYTE * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (EVERY_BYTE * u64::from(b'\\')));
+    (below_space | quote | backslash) & HIGH_BITS != 0
+}
+
 /// Writes `s` escaped for a JSON string, without the quotes.
 fn write_json_str_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !NEEDS_ESCAPE[usize::from(b)] {
-            continue;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most text needs no escaping: eight bytes are passed over per test, and only a word
+        // that has something to escape is looked at byte by byte.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_ne_bytes(word.try_into().expect("eight bytes"));
+            if !word_needs_escape(word) {
+                i += 8;
+                continue;
+            }
         }
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // Every byte matched above is ASCII, so `i` is a char boundary.
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
+        let b = bytes[i];
+        if NEEDS_ESCAPE[usize::from(b)] {
+            // Every byte escaped is ASCII, so `i` is a char boundary.
+            out.push_str(&s[start..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                _ => {
+                    let _ = write!(out, "\\u{b:04x}");
+                }
+            }
+            start = i + 1;
         }
-        start = i + 1;
+        i += 1;
     }
     out.push_str(&s[start..]);
 }
@@ -615,6 +710,42 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_byte_that_needs_escaping_is_escaped_wherever_it_falls_in_a_word() {
+        let specials: Vec<char> = (0u8..0x20)
+            .map(char::from)
+            .chain(['"', '\\', ' ', '~', '\u{7f}', 'é', '€', '😀'])
+            .collect();
+        for &special in &specials {
+            for before in 0..17 {
+                for after in [0, 1, 7, 8, 9] {
+                    let text = format!("{}{special}{}", "a".repeat(before), "b".repeat(after));
+                    let mut json = String::from('"');
+                    write_json_str_body(&mut json, &text);
+                    json.push('"');
+                    let back: String = serde_json::from_str(&json).unwrap();
+                    assert_eq!(back, text, "{json}");
+                    // Only what must be escaped is: the rest is copied as it is.
+                    let escaped = special < ' ' || special == '"' || special == '\\';
+                    assert_eq!(json.len() == text.len() + 2, !escaped, "{json}");
+                }
+            }
+        }
+        // The word test against the table, for every byte value at every position, next to
+        // bytes that do and do not need escaping.
+        for filler in [b'a', 0xff, b' ', 0x80] {
+            for b in 0..=255u8 {
+                for at in 0..8 {
+                    let mut bytes = [filler; 8];
+                    bytes[at] = b;
+                    let expected = bytes.iter().any(|&b| NEEDS_ESCAPE[usize::from(b)]);
+                    let word = u64::from_ne_bytes(bytes);
+                    assert_eq!(word_needs_escape(word), expected, "{bytes:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn timestamps_match_a_calendar_library() {

@@ -16,7 +16,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::budget::Refusal;
 use crate::clock::now_millis;
-use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields, SpanVisitor};
+use crate::encode::{EventVisitor, RecordHead, RecordPrefix, Scratch, SpanFields};
 use crate::event::held_bytes;
 use crate::metrics::Metrics;
 #[cfg(feature = "opentelemetry")]
@@ -66,8 +66,8 @@ where
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let mut fields = SpanFields::default();
-        attrs.record(&mut SpanVisitor::new(&mut fields));
+        let mut fields = SpanFields::new(attrs.metadata().name());
+        fields.record(attrs);
         span.extensions_mut().insert(fields);
     }
 
@@ -75,7 +75,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(fields) = extensions.get_mut::<SpanFields>() {
-            values.record(&mut SpanVisitor::new(fields));
+            fields.record(values);
         }
     }
 
@@ -111,24 +111,10 @@ impl CloudWatchLayer {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         event.record(&mut EventVisitor::new(scratch, &self.prefix));
-        if let Some(scope) = ctx.event_scope(event) {
+        if let Some(leaf) = ctx.event_span(event) {
+            push_spans_from_root(&leaf, scratch, 0);
             #[cfg(feature = "opentelemetry")]
-            let mut leaf = None;
-            for span in scope.from_root() {
-                let extensions = span.extensions();
-                if let Some(fields) = extensions.get::<SpanFields>() {
-                    scratch.push_span(span.name(), fields);
-                }
-                #[cfg(feature = "opentelemetry")]
-                {
-                    drop(extensions);
-                    leaf = Some(span);
-                }
-            }
-            #[cfg(feature = "opentelemetry")]
-            if let Some(leaf) = leaf {
-                self.push_otel_ids(&leaf, scratch);
-            }
+            self.push_otel_ids(&leaf, scratch);
         }
         let metadata = event.metadata();
         let head = RecordHead {
@@ -188,5 +174,39 @@ impl CloudWatchLayer {
             Err(Refusal::Full) => Metrics::add(&shared.metrics.dropped_buffer_full, 1),
             Err(Refusal::Closed) => Metrics::add(&shared.metrics.refused_after_shutdown, 1),
         }
+    }
+}
+
+/// Spans deeper than this are walked with the registry's own root-first iterator (which
+/// collects them) instead of recursion.
+const MAX_RECURSIVE_SPAN_DEPTH: usize = 16;
+
+/// Appends `span` and its ancestors to `scratch`, root first: recursion up to the root
+/// visits each span once, without collecting the chain first.
+fn push_spans_from_root<S>(
+    span: &tracing_subscriber::registry::SpanRef<'_, S>,
+    scratch: &mut Scratch,
+    depth: usize,
+) where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    if depth == MAX_RECURSIVE_SPAN_DEPTH {
+        for span in span.scope().from_root() {
+            push_span(&span, scratch);
+        }
+        return;
+    }
+    if let Some(parent) = span.parent() {
+        push_spans_from_root(&parent, scratch, depth + 1);
+    }
+    push_span(span, scratch);
+}
+
+fn push_span<S>(span: &tracing_subscriber::registry::SpanRef<'_, S>, scratch: &mut Scratch)
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    if let Some(fields) = span.extensions().get::<SpanFields>() {
+        scratch.push_span(fields);
     }
 }

@@ -237,3 +237,67 @@ fn a_w3c_trace_id_also_gets_its_xray_form_and_a_span_id_is_kept() {
     );
     assert!(records[1].get("span_id").is_none() && records[1].get("field.span_id").is_none());
 }
+
+#[test]
+fn spans_are_written_root_first_at_any_depth_with_values_recorded_later() {
+    let records = capture(
+        |b| b,
+        || {
+            let root = tracing::info_span!(
+                "root",
+                trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                status = tracing::field::Empty
+            );
+            let _r = root.enter();
+            // Deeper than the layer walks by recursion, so both walks are exercised.
+            // Each span is created inside the one before it.
+            let entered: Vec<tracing::span::EnteredSpan> = (0..20)
+                .map(|depth| tracing::info_span!("level", depth).entered())
+                .collect();
+            // A value recorded on an ancestor after its descendants exist.
+            root.record("status", 503);
+            tracing::info!("deep");
+            drop(entered);
+            tracing::info!("shallow");
+        },
+    );
+    let deep = &records[0];
+    let spans = deep["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 21);
+    assert_eq!(
+        spans[0],
+        json!({"name": "root", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "status": 503})
+    );
+    for (depth, span) in spans[1..].iter().enumerate() {
+        assert_eq!(span, &json!({"name": "level", "depth": depth}));
+    }
+    assert_eq!(deep["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(deep["xray_trace_id"], "1-4bf92f35-77b34da6a3ce929d0e0e4736");
+    let shallow = &records[1];
+    assert_eq!(shallow["spans"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shallow["xray_trace_id"],
+        "1-4bf92f35-77b34da6a3ce929d0e0e4736"
+    );
+}
+
+#[test]
+fn a_span_trace_id_that_is_not_w3c_has_no_xray_form_and_an_event_id_wins() {
+    let records = capture(
+        |b| b,
+        || {
+            let span = tracing::info_span!("request", trace_id = "req \"42\"");
+            let _e = span.enter();
+            tracing::info!("from the span");
+            tracing::info!(trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", "own");
+        },
+    );
+    assert_eq!(records[0]["trace_id"], "req \"42\"");
+    assert!(records[0].get("xray_trace_id").is_none());
+    assert_eq!(records[1]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(
+        records[1]["xray_trace_id"],
+        "1-4bf92f35-77b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(records[1]["spans"][0]["trace_id"], "req \"42\"");
+}

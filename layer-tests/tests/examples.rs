@@ -17,12 +17,19 @@ use tracing_cloudwatch_logs::record::LogRecord;
 /// Builds `name` (a no-op when it is fresh) and returns its executable. Built here rather
 /// than assumed, so that `cargo test --test examples` never runs a stale example.
 fn example(name: &str) -> PathBuf {
+    example_with_features(name, "aws-sdk")
+}
+
+/// [`example`], with the crate features the example requires (comma-separated).
+fn example_with_features(name: &str, features: &str) -> PathBuf {
     let output = Command::new(env!("CARGO"))
         .args([
             "build",
             "--quiet",
             "-p",
             "tracing-cloudwatch-logs",
+            "--features",
+            features,
             "--example",
             name,
             "--message-format=json",
@@ -34,7 +41,14 @@ fn example(name: &str) -> PathBuf {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        // The example's own artifact: a dependency may have the same name (`opentelemetry`).
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == name
+                && m["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|k| k.contains(&"example".into()))
+        })
         .and_then(|m| m["executable"].as_str().map(PathBuf::from))
         .unwrap_or_else(|| panic!("cargo did not report an executable for example {name}"))
 }
@@ -78,6 +92,49 @@ async fn minimal_delivers_its_records_to_cloudwatch() {
     assert_eq!(declined.fields["order_id"], 42);
     assert_eq!(declined.fields["error"]["message"], "card declined");
     assert_eq!(declined.spans[0].name, "request");
+}
+
+#[tokio::test]
+async fn opentelemetry_records_carry_the_ids_opentelemetry_gave_their_span() {
+    let moto = Moto::start();
+    let output = Command::new(example_with_features(
+        "opentelemetry",
+        "aws-sdk,opentelemetry",
+    ))
+    .envs(moto.env())
+    .env("LOG_GROUP", "/examples/opentelemetry")
+    .env("LOG_STREAM", "run-1")
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("log events: delivered 2, dropped 0"),
+        "{stderr}"
+    );
+    // `trace <32 hex> span <16 hex>`, as OpenTelemetry reported the span's context.
+    let ids: Vec<&str> = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("trace "))
+        .expect("the example prints its span's ids")
+        .split(" span ")
+        .collect();
+    let (trace_id, span_id) = (ids[0], ids[1]);
+    assert_eq!((trace_id.len(), span_id.len()), (32, 16), "{stderr}");
+
+    let records = read_records(&moto, "/examples/opentelemetry", "run-1").await;
+    assert_eq!(records.len(), 2);
+    for record in &records {
+        assert_eq!(record.trace_id.as_deref(), Some(trace_id));
+        assert_eq!(record.span_id.as_deref(), Some(span_id));
+        assert_eq!(
+            record.xray_trace_id.as_deref(),
+            Some(format!("1-{}-{}", &trace_id[..8], &trace_id[8..]).as_str())
+        );
+        assert_eq!(record.spans[0].name, "checkout");
+        assert_eq!(record.spans[0].fields["cart"], 7);
+    }
+    assert_eq!(records[1].level, "ERROR");
 }
 
 #[tokio::test]

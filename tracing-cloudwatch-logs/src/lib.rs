@@ -58,8 +58,9 @@
 //! without default features, give the configuration an `http_client`.
 //!
 //! More in `examples/`: `minimal` (the above), `axum_service` (request spans, graceful
-//! shutdown), `custom_client` (your own [`LogsClient`], no AWS SDK) and `lambda` (a flush at
-//! the end of each invocation).
+//! shutdown), `custom_client` (your own [`LogsClient`], no AWS SDK), `lambda` (a flush at
+//! the end of each invocation) and `opentelemetry` (records with OpenTelemetry's trace and span
+//! ids).
 //!
 //! # What a record looks like
 //!

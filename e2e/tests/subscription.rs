@@ -259,6 +259,41 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
         .sum();
     assert_eq!(written as usize, expected.len());
 
+    // The function's output and Lambda's own lines are in its log group, as on AWS: one
+    // stream for the one execution environment, a START, END and REPORT per invocation and
+    // the analyzer's summary of each.
+    function.flush_logs().await;
+    // (Read by name: moto writes streams of its own in the same group, with fractional
+    // timestamps the SDK cannot read, when it tries to invoke the function itself.)
+    let streams = function.log_streams();
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    assert!(
+        streams[0].contains("/[$LATEST]") && streams[0].len() == "2026/11/30/[$LATEST]".len() + 32,
+        "{streams:?}"
+    );
+    let lines: Vec<String> = test_support::read_log_stream(&logs, &config.log_group, &streams[0])
+        .await
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect();
+    let invocations = stats.attempts as usize;
+    for platform in ["START RequestId: ", "END RequestId: ", "REPORT RequestId: "] {
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with(platform)).count(),
+            invocations,
+            "{platform}: {lines:#?}"
+        );
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("invocation summary"))
+            .count(),
+        invocations,
+        "{lines:#?}"
+    );
+    assert!(lines[0].starts_with("START RequestId: "), "{lines:#?}");
+
     let table = config.variables["INCIDENTS_TABLE"].clone();
 
     // Once in several runs moto's Scan has missed one row the function reported written (moto
@@ -362,4 +397,22 @@ async fn a_failing_function_is_retried_twice_then_the_event_is_discarded() {
         (3, 3, 1, 0),
         "{stats:?}"
     );
+    // What someone looking into the failures finds in the function's log group: each attempt
+    // with its START and REPORT, and the analyzer saying why it failed.
+    function.flush_logs().await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let mut lines = Vec::new();
+    for stream in function.log_streams() {
+        let group = &function.config().log_group;
+        lines.extend(
+            test_support::read_log_stream(&logs, group, &stream)
+                .await
+                .into_iter()
+                .map(|(_, message)| message),
+        );
+    }
+    let count = |needle: &str| lines.iter().filter(|l| l.contains(needle)).count();
+    assert_eq!(count("START RequestId: "), 3, "{lines:#?}");
+    assert_eq!(count("REPORT RequestId: "), 3, "{lines:#?}");
+    assert_eq!(count("invocation failed"), 3, "{lines:#?}");
 }

@@ -149,6 +149,7 @@ async fn main() -> Result<()> {
             args.drain_timeout
         );
     }
+    function.flush_logs().await;
     let stats = function.stats();
     eprintln!("local-lambda: done: {}", serde_json::to_string(&stats)?);
     println!("{}", serde_json::to_string(&stats)?);

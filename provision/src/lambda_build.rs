@@ -286,11 +286,14 @@ pub fn build(workspace: &Path, arch: Architecture, output: Option<&Path>) -> Res
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file, so readers never see half a zip.
+/// Writes `bytes` to `path` through a temporary file, so readers never see half a zip. The
+/// temporary file is this process's own: two `provision` runs packaging at once (two
+/// terminals, parallel tests) each rename a whole zip into place instead of one renaming the
+/// other's half-written file, or finding it already gone.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let partial = path.with_extension("zip.partial");
+    let partial = path.with_extension(format!("zip.{}.partial", std::process::id()));
     std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
 }
@@ -298,6 +301,28 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two processes packaging at once each rename their own temporary file (the e2e tests
+    /// run `provision package` from parallel tests): it is named after the process.
+    #[test]
+    fn the_zip_is_written_through_a_temporary_file_of_this_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lambda/x86_64/bootstrap.zip");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["bootstrap.zip"], "no temporary file is left behind");
+        // Another process's temporary file in the same directory is not this one's.
+        let other = path.with_extension("zip.1.partial");
+        std::fs::write(&other, b"half").unwrap();
+        write_atomically(&path, b"third").unwrap();
+        assert_eq!(std::fs::read(&other).unwrap(), b"half");
+        assert_eq!(std::fs::read(&path).unwrap(), b"third");
+    }
 
     #[test]
     fn zips_go_under_the_target_dir_by_architecture() {

@@ -4,8 +4,8 @@
 //! <https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html>).
 //!
 //! It writes the lines Lambda writes around each invocation (`START`, `END`, `REPORT`, `Task
-//! timed out after ...`) and the function's own output to stderr, prefixed with the function's
-//! name.
+//! timed out after ...`) and the function's own output to the function's log group (see
+//! [`super::function_logs`]), and to stderr prefixed with the function's name.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +18,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 
 use super::environment::{FunctionConfig, Host, environment};
+use super::function_logs::{FunctionLogs, Line};
 use super::runtime_api::{Invocation, Outcome, RuntimeApi};
 
 /// Why an invocation failed: all are function errors, which Lambda retries.
@@ -60,20 +61,45 @@ pub struct Launch {
     pub endpoint_url: Option<String>,
     /// Credentials given to the function.
     pub credentials: super::environment::Credentials,
+    /// The function's log group, if its lines are to be written there.
+    pub logs: Option<FunctionLogs>,
 }
 
 /// The live environment.
 pub struct ExecutionEnvironment {
     launch: Launch,
     live: Option<(Child, RuntimeApi)>,
+    /// The live process's log stream (`YYYY/MM/DD/[$LATEST]<id>`).
+    stream: String,
     starts: u32,
 }
 
-fn forward<R: AsyncRead + Unpin + Send + 'static>(reader: R, prefix: String) {
+/// Where one environment's lines go: stderr with the function's name, and its log stream.
+#[derive(Clone)]
+struct Output {
+    prefix: String,
+    stream: String,
+    logs: Option<FunctionLogs>,
+}
+
+impl Output {
+    fn line(&self, line: &str) {
+        eprintln!("{} {line}", self.prefix);
+        if let Some(logs) = &self.logs {
+            logs.send(Line {
+                stream: self.stream.clone(),
+                timestamp_ms: now_ms(),
+                message: line.to_string(),
+            });
+        }
+    }
+}
+
+fn forward<R: AsyncRead + Unpin + Send + 'static>(reader: R, output: Output) {
     tokio::spawn(async move {
         let mut lines = BufReader::new(reader).lines();
         while let Ok(Some(line)) = lines.next_line().await {
-            eprintln!("{prefix} {line}");
+            output.line(&line);
         }
     });
 }
@@ -91,6 +117,7 @@ impl ExecutionEnvironment {
         ExecutionEnvironment {
             launch,
             live: None,
+            stream: String::new(),
             starts: 0,
         }
     }
@@ -133,13 +160,18 @@ impl ExecutionEnvironment {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| Failure::Start(format!("{}: {e}", self.launch.bootstrap.display())))?;
-        let prefix = format!("[{}]", config.name);
+        let output = Output {
+            prefix: format!("[{}]", config.name),
+            stream: stream.clone(),
+            logs: self.launch.logs.clone(),
+        };
         if let Some(out) = child.stdout.take() {
-            forward(out, prefix.clone());
+            forward(out, output.clone());
         }
         if let Some(err) = child.stderr.take() {
-            forward(err, prefix);
+            forward(err, output);
         }
+        self.stream = stream;
         self.starts += 1;
         self.live = Some((child, api));
         Ok(())
@@ -152,6 +184,17 @@ impl ExecutionEnvironment {
         }
     }
 
+    /// A line Lambda itself writes (not the function).
+    fn platform(&self, line: &str) -> Output {
+        let output = Output {
+            prefix: format!("[{}]", self.launch.config.name),
+            stream: self.stream.clone(),
+            logs: self.launch.logs.clone(),
+        };
+        output.line(line);
+        output
+    }
+
     /// Runs one invocation to its end: the function's response, or why it failed.
     pub async fn invoke(&mut self, event: Value) -> Result<Value, Failure> {
         let alive = match &mut self.live {
@@ -162,12 +205,11 @@ impl ExecutionEnvironment {
             self.stop().await;
             self.start().await?;
         }
-        let name = self.launch.config.name.clone();
         let timeout = Duration::from_secs(self.launch.config.timeout_secs.max(1) as u64);
         let request_id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         let started = Instant::now();
-        eprintln!("[{name}] START RequestId: {request_id} Version: $LATEST");
+        let output = self.platform(&format!("START RequestId: {request_id} Version: $LATEST"));
         let Some((child, api)) = self.live.as_mut() else {
             return Err(Failure::Start("no process".into()));
         };
@@ -209,8 +251,20 @@ impl ExecutionEnvironment {
         };
         let elapsed = started.elapsed();
         if let Err(failure) = &result {
-            let ts = now_ms();
-            eprintln!("[{name}] {ts} {request_id} {failure}");
+            // What Lambda itself writes about the failure; a function error is in the
+            // function's own output.
+            match failure {
+                Failure::Timeout(_) => {
+                    output.line(&format!("{} {request_id} {failure}", iso_now()))
+                }
+                Failure::RuntimeExit { .. } => {
+                    output.line(&format!("RequestId: {request_id} Error: {failure}"));
+                    output.line("Runtime.ExitError");
+                }
+                Failure::Function { .. } | Failure::Start(_) => {
+                    eprintln!("{} {} {request_id} {failure}", output.prefix, iso_now());
+                }
+            }
             if !matches!(failure, Failure::Function { .. }) {
                 // A timed-out or crashed environment is not reused.
                 self.stop().await;
@@ -221,15 +275,25 @@ impl ExecutionEnvironment {
             Err(Failure::Timeout(_)) => "\tStatus: timeout".into(),
             Err(_) => "\tStatus: error".into(),
         };
-        eprintln!("[{name}] END RequestId: {request_id}");
-        eprintln!(
-            "[{name}] REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB{status}",
+        output.line(&format!("END RequestId: {request_id}"));
+        output.line(&format!(
+            "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB{status}",
             elapsed.as_secs_f64() * 1000.0,
             elapsed.as_millis().max(1),
             self.launch.config.memory_mb
-        );
+        ));
         result
     }
+}
+
+/// Now as Lambda's platform lines write it: RFC 3339, UTC, milliseconds.
+fn iso_now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
 }
 
 /// `YYYY/MM/DD` of today (UTC), as Lambda names its log streams.

@@ -5,6 +5,7 @@
 
 pub mod environment;
 pub mod execution;
+pub mod function_logs;
 pub mod package;
 pub mod retry;
 pub mod runtime_api;
@@ -22,6 +23,7 @@ use tokio::sync::{Notify, mpsc};
 
 use environment::{Credentials, FunctionConfig};
 use execution::{ExecutionEnvironment, Failure, Launch};
+use function_logs::FunctionLogs;
 use retry::RetryPolicy;
 
 /// Why a function cannot be run locally.
@@ -186,6 +188,7 @@ impl Shared {
 pub struct LocalFunction {
     shared: Arc<Shared>,
     config: FunctionConfig,
+    logs: FunctionLogs,
 }
 
 /// Options of [`LocalFunction::start`].
@@ -225,7 +228,12 @@ impl LocalFunction {
                 .map_err(|e| StartError::Credentials(describe(e)))?,
             None => return Err(StartError::Credentials("none configured".into())),
         };
+        let logs = FunctionLogs::start(
+            aws_sdk_cloudwatchlogs::Client::new(sdk),
+            config.log_group.clone(),
+        );
         let launch = Launch {
+            logs: Some(logs.clone()),
             config: config.clone(),
             bootstrap,
             host_region: sdk
@@ -254,7 +262,21 @@ impl LocalFunction {
             options.retry,
             dir,
         ));
-        Ok(LocalFunction { shared, config })
+        Ok(LocalFunction {
+            shared,
+            config,
+            logs,
+        })
+    }
+
+    /// Waits until the lines written so far are in the function's log group.
+    pub async fn flush_logs(&self) {
+        self.logs.flush().await;
+    }
+
+    /// The streams of the function's log group its execution environments wrote.
+    pub fn log_streams(&self) -> Vec<String> {
+        self.logs.streams()
     }
 
     /// The function's configuration.

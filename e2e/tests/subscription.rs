@@ -292,7 +292,20 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
         invocations,
         "{lines:#?}"
     );
-    assert!(lines[0].starts_with("START RequestId: "), "{lines:#?}");
+    assert!(lines[0].starts_with("INIT_START "), "{lines:#?}");
+    let reports: Vec<&String> = lines.iter().filter(|l| l.starts_with("REPORT ")).collect();
+    assert!(
+        reports[0].contains("\tInit Duration: ") && reports[0].contains("\tMax Memory Used: "),
+        "a cold start's REPORT: {}",
+        reports[0]
+    );
+    assert!(!reports[1].contains("Init Duration"), "{}", reports[1]);
+    // The function's own lines come before their invocation's END.
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("invocation summary") {
+            assert!(lines[i + 1].starts_with("END RequestId: "), "{lines:#?}");
+        }
+    }
 
     let table = config.variables["INCIDENTS_TABLE"].clone();
 

@@ -149,7 +149,16 @@ async fn main() -> Result<()> {
             args.drain_timeout
         );
     }
-    function.flush_logs().await;
+    // The function's lines reach its log group before the program ends, unless CloudWatch
+    // does not answer (they are on stderr all the same).
+    if tokio::time::timeout(Duration::from_secs(10), function.flush_logs())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "local-lambda: the function's last lines were not written to its log group within 10 s"
+        );
+    }
     let stats = function.stats();
     eprintln!("local-lambda: done: {}", serde_json::to_string(&stats)?);
     println!("{}", serde_json::to_string(&stats)?);

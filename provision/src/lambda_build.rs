@@ -294,8 +294,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let partial = path.with_extension(format!("zip.{}.partial", std::process::id()));
-    std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+    let written = std::fs::write(&partial, bytes)
+        .with_context(|| format!("writing {}", partial.display()))
+        .and_then(|()| {
+            std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+        });
+    if written.is_err() {
+        // A failed attempt leaves nothing behind (each process has its own file name, so none
+        // would be overwritten by the next run).
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -54,8 +54,7 @@ impl SpanFields {
 
     /// Adds the values of a span's `Attributes` or `Record` to its object.
     pub(crate) fn record(&mut self, values: &impl RecordFields) {
-        // Reopened for the new fields and closed again, so that readers always see a
-        // complete object.
+        // Reopened for the new fields and closed again: events copy the object as it is.
         self.object.pop();
         values.record(&mut SpanVisitor::new(self));
         self.object.push('}');
@@ -195,8 +194,8 @@ impl RecordPrefix {
             .copied()
             .chain(static_names.iter().map(String::as_str))
         {
-            // An empty name is taken by the empty name only, whose first byte is "none":
-            // slot 0, which no non-empty field name starts with.
+            // An empty name has no first byte: it takes slot 0 (a name starting with NUL
+            // then gets the full comparison, which is all the slot means).
             taken_first_bytes[usize::from(name.as_bytes().first().copied().unwrap_or(0))] = true;
         }
         RecordPrefix {
@@ -566,7 +565,7 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
 }
 
 /// The bytes JSON strings must escape: `"`, `\\` and the control characters (RFC 8259,
-/// section 7). A table keeps the common case, nothing to escape, to one load per byte.
+/// section 7). Looked up per byte only inside a word [`word_needs_escape`] flagged.
 static NEEDS_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -600,35 +599,41 @@ fn write_json_str_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // Most text needs no escaping: eight bytes are passed over per test, and only a word
-        // that has something to escape is looked at byte by byte.
-        if let Some(word) = bytes.get(i..i + 8) {
-            let word = u64::from_ne_bytes(word.try_into().expect("eight bytes"));
-            if !word_needs_escape(word) {
-                i += 8;
-                continue;
+    // Most text needs no escaping: eight bytes are passed over per test, and only a word that
+    // has something to escape is looked at byte by byte (then the scan goes on after it).
+    while let Some(word) = bytes[i..].first_chunk::<8>() {
+        if word_needs_escape(u64::from_ne_bytes(*word)) {
+            for at in i..i + 8 {
+                escape_byte(out, s, &mut start, at);
             }
         }
-        let b = bytes[i];
-        if NEEDS_ESCAPE[usize::from(b)] {
-            // Every byte escaped is ASCII, so `i` is a char boundary.
-            out.push_str(&s[start..i]);
-            match b {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                b'\n' => out.push_str("\\n"),
-                b'\r' => out.push_str("\\r"),
-                b'\t' => out.push_str("\\t"),
-                _ => {
-                    let _ = write!(out, "\\u{b:04x}");
-                }
-            }
-            start = i + 1;
-        }
-        i += 1;
+        i += 8;
+    }
+    for at in i..bytes.len() {
+        escape_byte(out, s, &mut start, at);
     }
     out.push_str(&s[start..]);
+}
+
+/// Escapes `s`'s byte `at` if it must be, first copying what precedes it since `start`.
+fn escape_byte(out: &mut String, s: &str, start: &mut usize, at: usize) {
+    let b = s.as_bytes()[at];
+    if !NEEDS_ESCAPE[usize::from(b)] {
+        return;
+    }
+    // Every byte escaped is ASCII, so `at` is a char boundary.
+    out.push_str(&s[*start..at]);
+    match b {
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        b'\n' => out.push_str("\\n"),
+        b'\r' => out.push_str("\\r"),
+        b'\t' => out.push_str("\\t"),
+        _ => {
+            let _ = write!(out, "\\u{b:04x}");
+        }
+    }
+    *start = at + 1;
 }
 
 /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch.

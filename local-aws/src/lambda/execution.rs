@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -69,8 +71,10 @@ pub struct Launch {
 pub struct ExecutionEnvironment {
     launch: Launch,
     live: Option<(Child, RuntimeApi)>,
-    /// The live process's log stream (`YYYY/MM/DD/[$LATEST]<id>`).
-    stream: String,
+    /// Where the live process's lines go (its own log stream).
+    output: Option<Output>,
+    /// When the live process was started, until its first invocation reports the init time.
+    init_started: Option<Instant>,
     starts: u32,
 }
 
@@ -80,6 +84,8 @@ struct Output {
     prefix: String,
     stream: String,
     logs: Option<FunctionLogs>,
+    /// Lines read from the process so far (see [`Output::catch_up`]).
+    read: Arc<AtomicU64>,
 }
 
 impl Output {
@@ -93,15 +99,56 @@ impl Output {
             });
         }
     }
+
+    /// Waits until the process's output has been read: what the function printed before
+    /// answering (or dying) is in its pipes already, and comes before `END` and `REPORT`, as
+    /// on Lambda. The readers are done when a few milliseconds pass without a new line.
+    async fn catch_up(&self) {
+        const QUIET: Duration = Duration::from_millis(5);
+        const AT_MOST: Duration = Duration::from_millis(500);
+        let started = Instant::now();
+        loop {
+            let before = self.read.load(Ordering::SeqCst);
+            tokio::time::sleep(QUIET).await;
+            if self.read.load(Ordering::SeqCst) == before || started.elapsed() > AT_MOST {
+                return;
+            }
+        }
+    }
 }
 
+/// Copies the process's lines to `output`. Bytes that are not UTF-8 are replaced, not a
+/// reason to stop reading (which would lose every later line).
 fn forward<R: AsyncRead + Unpin + Send + 'static>(reader: R, output: Output) {
     tokio::spawn(async move {
-        let mut lines = BufReader::new(reader).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            output.line(&line);
+        let mut reader = BufReader::new(reader);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&line);
+                    output.line(text.trim_end_matches(['\n', '\r']));
+                    output.read.fetch_add(1, Ordering::SeqCst);
+                }
+            }
         }
     });
+}
+
+/// The process's peak resident memory in MB (Lambda's `Max Memory Used`), while it runs.
+fn max_memory_used_mb(child: &Child) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()?)).ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib.div_ceil(1024))
 }
 
 fn now_ms() -> i64 {
@@ -117,7 +164,8 @@ impl ExecutionEnvironment {
         ExecutionEnvironment {
             launch,
             live: None,
-            stream: String::new(),
+            output: None,
+            init_started: None,
             starts: 0,
         }
     }
@@ -162,16 +210,21 @@ impl ExecutionEnvironment {
             .map_err(|e| Failure::Start(format!("{}: {e}", self.launch.bootstrap.display())))?;
         let output = Output {
             prefix: format!("[{}]", config.name),
-            stream: stream.clone(),
+            stream,
             logs: self.launch.logs.clone(),
+            read: Arc::default(),
         };
+        // Lambda's first line of an execution environment. The runtime's exact version and
+        // ARN are Lambda's to know; the runtime family is the one provision deploys.
+        output.line("INIT_START Runtime Version: provided:al2023");
         if let Some(out) = child.stdout.take() {
             forward(out, output.clone());
         }
         if let Some(err) = child.stderr.take() {
-            forward(err, output);
+            forward(err, output.clone());
         }
-        self.stream = stream;
+        self.output = Some(output);
+        self.init_started = Some(Instant::now());
         self.starts += 1;
         self.live = Some((child, api));
         Ok(())
@@ -182,17 +235,6 @@ impl ExecutionEnvironment {
         if let Some((mut child, _api)) = self.live.take() {
             let _ = child.kill().await;
         }
-    }
-
-    /// A line Lambda itself writes (not the function).
-    fn platform(&self, line: &str) -> Output {
-        let output = Output {
-            prefix: format!("[{}]", self.launch.config.name),
-            stream: self.stream.clone(),
-            logs: self.launch.logs.clone(),
-        };
-        output.line(line);
-        output
     }
 
     /// Runs one invocation to its end: the function's response, or why it failed.
@@ -209,10 +251,10 @@ impl ExecutionEnvironment {
         let request_id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         let started = Instant::now();
-        let output = self.platform(&format!("START RequestId: {request_id} Version: $LATEST"));
-        let Some((child, api)) = self.live.as_mut() else {
+        let (Some((child, api)), Some(output)) = (self.live.as_mut(), self.output.clone()) else {
             return Err(Failure::Start("no process".into()));
         };
+        output.line(&format!("START RequestId: {request_id} Version: $LATEST"));
         let invocation = Invocation {
             request_id: request_id.clone(),
             deadline_ms: now_ms() + timeout.as_millis() as i64,
@@ -250,6 +292,13 @@ impl ExecutionEnvironment {
             }
         };
         let elapsed = started.elapsed();
+        let max_memory = max_memory_used_mb(child);
+        // On a cold start, the time from the process's start to its first poll.
+        let init = self
+            .init_started
+            .take()
+            .and_then(|at| Some(api.first_poll.get()?.saturating_duration_since(at)));
+        output.catch_up().await;
         if let Err(failure) = &result {
             // What Lambda itself writes about the failure; a function error is in the
             // function's own output.
@@ -266,24 +315,56 @@ impl ExecutionEnvironment {
                 }
             }
             if !matches!(failure, Failure::Function { .. }) {
-                // A timed-out or crashed environment is not reused.
+                // A timed-out or crashed environment is not reused; what it printed while
+                // dying still comes before the invocation's END.
                 self.stop().await;
+                output.catch_up().await;
             }
         }
-        let status = match &result {
-            Ok(_) => String::new(),
-            Err(Failure::Timeout(_)) => "\tStatus: timeout".into(),
-            Err(_) => "\tStatus: error".into(),
-        };
         output.line(&format!("END RequestId: {request_id}"));
-        output.line(&format!(
-            "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB{status}",
-            elapsed.as_secs_f64() * 1000.0,
-            elapsed.as_millis().max(1),
-            self.launch.config.memory_mb
+        output.line(&report_line(
+            &request_id,
+            elapsed,
+            self.launch.config.memory_mb,
+            max_memory,
+            init,
+            &result,
         ));
         result
     }
+}
+
+/// Lambda's `REPORT` line ("Using CloudWatch Logs with Lambda",
+/// <https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html>): durations in
+/// milliseconds, the billed duration rounded up to the next millisecond and, since August 2025,
+/// including the init phase (<https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/>),
+/// `Init Duration` on a cold start, `Status` when the invocation failed.
+fn report_line(
+    request_id: &str,
+    elapsed: Duration,
+    memory_mb: i32,
+    max_memory_mb: Option<u64>,
+    init: Option<Duration>,
+    result: &Result<Value, Failure>,
+) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let billed = (ms(elapsed) + init.map_or(0.0, ms)).ceil().max(1.0);
+    let mut line = format!(
+        "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {billed:.0} ms\tMemory Size: {memory_mb} MB",
+        ms(elapsed)
+    );
+    if let Some(used) = max_memory_mb {
+        line.push_str(&format!("\tMax Memory Used: {used} MB"));
+    }
+    if let Some(init) = init {
+        line.push_str(&format!("\tInit Duration: {:.2} ms", ms(init)));
+    }
+    match result {
+        Ok(_) => {}
+        Err(Failure::Timeout(_)) => line.push_str("\tStatus: timeout"),
+        Err(_) => line.push_str("\tStatus: error"),
+    }
+    line
 }
 
 /// Now as Lambda's platform lines write it: RFC 3339, UTC, milliseconds.
@@ -305,4 +386,46 @@ fn today() -> String {
         u8::from(date.month()),
         date.day()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_lines_read_as_lambdas() {
+        let warm = report_line(
+            "r1",
+            Duration::from_micros(102_250),
+            256,
+            Some(70),
+            None,
+            &Ok(Value::Null),
+        );
+        assert_eq!(
+            warm,
+            "REPORT RequestId: r1\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 256 MB\tMax Memory Used: 70 MB"
+        );
+        let cold_timeout = report_line(
+            "r2",
+            Duration::from_secs(3),
+            128,
+            None,
+            Some(Duration::from_micros(120_770)),
+            &Err(Failure::Timeout(3.0)),
+        );
+        assert_eq!(
+            cold_timeout,
+            "REPORT RequestId: r2\tDuration: 3000.00 ms\tBilled Duration: 3121 ms\tMemory Size: 128 MB\tInit Duration: 120.77 ms\tStatus: timeout"
+        );
+        let crashed = report_line(
+            "r3",
+            Duration::ZERO,
+            128,
+            None,
+            None,
+            &Err(Failure::Start("x".into())),
+        );
+        assert!(crashed.contains("Billed Duration: 1 ms") && crashed.ends_with("\tStatus: error"));
+    }
 }

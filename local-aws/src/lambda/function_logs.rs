@@ -6,14 +6,17 @@
 //! ("Sending Lambda function logs to CloudWatch Logs",
 //! <https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html>).
 //!
-//! As on Lambda, a failure to write logs never fails an invocation: it is reported once on
-//! stderr, and the lines stay on this program's stderr, where they are also written.
+//! As on Lambda, a failure to write logs never fails an invocation: the first failure is
+//! reported on stderr, and each flush reports how many lines could not be written so far; the
+//! lines stay on this program's stderr, where they are also written.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context as _;
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::sync::{mpsc, oneshot};
 use tracing_cloudwatch_logs::limits::{
     EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES,
@@ -66,7 +69,8 @@ impl FunctionLogs {
         let _ = self.commands.send(Command::Line(line));
     }
 
-    /// Waits until every line queued so far has been written (or given up).
+    /// Waits until every line queued so far has been written (or given up). The lines of an
+    /// invocation are all queued by the time its `REPORT` line is.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.commands.send(Command::Flush(done)).is_ok() {
@@ -83,10 +87,12 @@ async fn writer(
 ) {
     let mut pending: Vec<Line> = Vec::new();
     let mut created: Vec<String> = Vec::new();
-    let mut reported = false;
+    let mut lost = 0usize;
+    let mut reported = 0usize;
     while let Some(first) = commands.recv().await {
-        // Whatever else is already queued goes in the same requests: a burst of lines is a
-        // few requests, not one per line.
+        // Whatever else is already queued goes in the same requests (a burst of lines is a
+        // few requests, not one per line), up to a request's worth, so that a function that
+        // never stops printing still gets its lines written and flushes answered.
         let mut flushes = Vec::new();
         let mut next = Some(first);
         while let Some(command) = next {
@@ -94,20 +100,31 @@ async fn writer(
                 Command::Line(line) => pending.push(line),
                 Command::Flush(done) => flushes.push(done),
             }
-            next = commands.try_recv().ok();
+            next = if pending.len() < MAX_BATCH_EVENTS {
+                commands.try_recv().ok()
+            } else {
+                None
+            };
         }
         for (stream, batch) in batches(std::mem::take(&mut pending)) {
-            if let Err(err) = put(&client, &log_group, &stream, batch, &mut created).await
-                && !reported
-            {
-                reported = true;
-                eprintln!(
-                    "local-lambda: writing the function's logs to {log_group} failed ({err}); \
-                     they stay on this program's stderr (reported once)"
-                );
+            let count = batch.len();
+            if let Err(err) = put(&client, &log_group, &stream, batch, &mut created).await {
+                if lost == 0 {
+                    eprintln!(
+                        "local-lambda: writing the function's logs to {log_group} failed: {err:#}; \
+                         they stay on this program's stderr"
+                    );
+                }
+                lost += count;
             }
         }
         *streams.lock().unwrap_or_else(|p| p.into_inner()) = created.clone();
+        if !flushes.is_empty() && lost > reported {
+            eprintln!(
+                "local-lambda: {lost} line(s) of the function could not be written to {log_group}"
+            );
+            reported = lost;
+        }
         for done in flushes {
             let _ = done.send(());
         }
@@ -168,7 +185,7 @@ async fn put(
     stream: &str,
     batch: Vec<(i64, String)>,
     created: &mut Vec<String>,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     if !created.iter().any(|s| s == stream) {
         if created.is_empty() {
             create_ignoring_existing(
@@ -177,7 +194,8 @@ async fn put(
                     .log_group_name(log_group)
                     .send()
                     .await,
-            )?;
+            )
+            .context("CreateLogGroup")?;
         }
         create_ignoring_existing(
             client
@@ -186,7 +204,8 @@ async fn put(
                 .log_stream_name(stream)
                 .send()
                 .await,
-        )?;
+        )
+        .with_context(|| format!("CreateLogStream {stream}"))?;
         created.push(stream.to_string());
     }
     let events = batch
@@ -196,7 +215,6 @@ async fn put(
                 .timestamp(at)
                 .message(message)
                 .build()
-                .map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, _>>()?;
     client
@@ -206,20 +224,24 @@ async fn put(
         .set_log_events(Some(events))
         .send()
         .await
-        .map(|_| ())
-        .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
+        .map_err(|e| anyhow::anyhow!("PutLogEvents to {stream}: {}", DisplayErrorContext(e)))?;
+    Ok(())
 }
 
 fn create_ignoring_existing<T, E>(
     result: Result<T, aws_sdk_cloudwatchlogs::error::SdkError<E>>,
-) -> Result<(), String>
+) -> anyhow::Result<()>
 where
-    E: aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
 {
     match result {
         Ok(_) => Ok(()),
         Err(err) if err.code() == Some("ResourceAlreadyExistsException") => Ok(()),
-        Err(err) => Err(aws_smithy_types::error::display::DisplayErrorContext(err).to_string()),
+        Err(err) => Err(anyhow::anyhow!("{}", DisplayErrorContext(err))),
     }
 }
 

@@ -10,7 +10,8 @@
 //!   `202 Accepted`; an unknown request id is `400` with an `errorType`;
 //! - `POST /2018-06-01/runtime/init/error` reports a failed initialization (`202`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -54,6 +55,7 @@ pub enum Outcome {
 
 struct Api {
     function_arn: String,
+    first_poll: Arc<OnceLock<Instant>>,
     pending: Mutex<mpsc::Receiver<Invocation>>,
     current: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
     init_errors: mpsc::UnboundedSender<Value>,
@@ -67,6 +69,8 @@ pub struct RuntimeApi {
     pub invocations: mpsc::Sender<Invocation>,
     /// Bodies of `/runtime/init/error` posts.
     pub init_errors: mpsc::UnboundedReceiver<Value>,
+    /// When the runtime first asked for an invocation: the end of its initialization.
+    pub first_poll: Arc<OnceLock<Instant>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -90,6 +94,8 @@ fn error_response(status: StatusCode, error_type: &str, message: String) -> Resp
 }
 
 async fn next(State(api): State<Arc<Api>>) -> Response {
+    // The runtime's first poll ends its initialization (Lambda's `Init Duration`).
+    let _ = api.first_poll.set(Instant::now());
     let Some(invocation) = api.pending.lock().await.recv().await else {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -184,8 +190,10 @@ impl RuntimeApi {
     pub async fn start(function_arn: &str) -> std::io::Result<RuntimeApi> {
         let (invocations, pending) = mpsc::channel(1);
         let (init_tx, init_errors) = mpsc::unbounded_channel();
+        let first_poll = Arc::new(OnceLock::new());
         let api = Arc::new(Api {
             function_arn: function_arn.to_string(),
+            first_poll: Arc::clone(&first_poll),
             pending: Mutex::new(pending),
             current: Mutex::new(None),
             init_errors: init_tx,
@@ -208,6 +216,7 @@ impl RuntimeApi {
             address,
             invocations,
             init_errors,
+            first_poll,
             server,
         })
     }

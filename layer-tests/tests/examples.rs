@@ -62,21 +62,28 @@ async fn read_records(moto: &Moto, group: &str, stream: &str) -> Vec<LogRecord> 
         .collect()
 }
 
-#[tokio::test]
-async fn minimal_delivers_its_records_to_cloudwatch() {
-    let moto = Moto::start();
-    let output = Command::new(example("minimal"))
+/// Runs an example that writes to `group` (stream `run-1`) against `moto` and exits; checks
+/// that it succeeded and delivered `records` records without a drop. Returns its stderr.
+fn run_once(moto: &Moto, executable: PathBuf, group: &str, records: usize) -> String {
+    let output = Command::new(executable)
         .envs(moto.env())
-        .env("LOG_GROUP", "/examples/minimal")
+        .env("LOG_GROUP", group)
         .env("LOG_STREAM", "run-1")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("log events: delivered 2, dropped 0"),
+        stderr.contains(&format!("log events: delivered {records}, dropped 0")),
         "{stderr}"
     );
+    stderr
+}
+
+#[tokio::test]
+async fn minimal_delivers_its_records_to_cloudwatch() {
+    let moto = Moto::start();
+    run_once(&moto, example("minimal"), "/examples/minimal", 2);
 
     let records = read_records(&moto, "/examples/minimal", "run-1").await;
     assert_eq!(records.len(), 2);
@@ -97,20 +104,11 @@ async fn minimal_delivers_its_records_to_cloudwatch() {
 #[tokio::test]
 async fn opentelemetry_records_carry_the_ids_opentelemetry_gave_their_span() {
     let moto = Moto::start();
-    let output = Command::new(example_with_features(
-        "opentelemetry",
-        "aws-sdk,opentelemetry",
-    ))
-    .envs(moto.env())
-    .env("LOG_GROUP", "/examples/opentelemetry")
-    .env("LOG_STREAM", "run-1")
-    .output()
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("log events: delivered 2, dropped 0"),
-        "{stderr}"
+    let stderr = run_once(
+        &moto,
+        example_with_features("opentelemetry", "aws-sdk,opentelemetry"),
+        "/examples/opentelemetry",
+        2,
     );
     // `trace <32 hex> span <16 hex>`, as OpenTelemetry reported the span's context.
     let ids: Vec<&str> = stderr

@@ -13,8 +13,10 @@ use local_aws::subscription::Subscriptions;
 /// it, as CloudWatch Logs would, the log events its subscription filters match.
 ///
 /// The function's configuration (environment, timeout, memory) is read back from the Lambda
-/// API at AWS_ENDPOINT_URL (moto); the zip must be the one deployed (same CodeSha256).
-/// SIGTERM or Ctrl-C delivers what is left, waits for the invocations, and exits.
+/// API at AWS_ENDPOINT_URL (moto); the zip must be the one deployed (same CodeSha256). The
+/// function's output and Lambda's START/END/REPORT lines go to its log group
+/// (/aws/lambda/<name>), as on Lambda, and to stderr. SIGTERM or Ctrl-C delivers what is
+/// left, waits for the invocations, and exits.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {

@@ -24,13 +24,8 @@ pub(crate) struct SpanFields {
     /// The span's whole JSON object, `{"name":..,"k":v,..}`, closed at all times: an event
     /// copies it as it is.
     object: String,
-    /// When the span has its own `trace_id` field: the id as written (up to `id_end`), then
-    /// `,"trace_id":".."`, escaped once, then from `xray_at` `,"xray_trace_id":".."` when
-    /// the id is a W3C id. One buffer, so a span with a trace id costs one allocation more.
-    trace: String,
-    has_trace_id: bool,
-    id_end: usize,
-    xray_at: usize,
+    /// The span's own `trace_id` field, if it has one, with its record keys written once.
+    trace_id: Option<TraceIdJson>,
 }
 
 /// Room for a span's name and a few fields before its object grows.
@@ -45,10 +40,7 @@ impl SpanFields {
         object.push('}');
         SpanFields {
             object,
-            trace: String::new(),
-            has_trace_id: false,
-            id_end: 0,
-            xray_at: 0,
+            trace_id: None,
         }
     }
 
@@ -59,27 +51,62 @@ impl SpanFields {
         values.record(&mut SpanVisitor::new(self));
         self.object.push('}');
     }
+}
 
-    fn set_trace_id(&mut self, id: &str) {
-        let trace = &mut self.trace;
-        trace.clear();
-        trace.reserve(3 * id.len() + TRACE_ID.len() + XRAY_TRACE_ID.len() + 12);
-        trace.push_str(id);
-        self.id_end = trace.len();
-        trace.push_str(",\"");
-        trace.push_str(TRACE_ID);
-        trace.push_str("\":");
-        write_json_str(trace, id);
-        self.xray_at = trace.len();
-        trace.push_str(",\"");
-        trace.push_str(XRAY_TRACE_ID);
-        trace.push_str("\":\"");
-        if write_xray_trace_id(trace, id) {
-            trace.push('"');
+/// A trace id and the record keys it gives, in one buffer (one allocation): the id as
+/// written, `,"trace_id":".."` escaped, then `,"xray_trace_id":".."` when it is a W3C id.
+#[derive(Debug, Default)]
+pub(crate) struct TraceIdJson {
+    text: String,
+    /// Where the id ends and `,"trace_id"` begins.
+    id_end: usize,
+    /// Where `,"xray_trace_id"` begins (the end of the text when there is none).
+    xray_at: usize,
+}
+
+impl TraceIdJson {
+    fn set(&mut self, id: &str) {
+        let text = &mut self.text;
+        text.clear();
+        text.reserve(3 * id.len() + TRACE_ID.len() + XRAY_TRACE_ID.len() + 12);
+        text.push_str(id);
+        self.id_end = text.len();
+        text.push_str(",\"");
+        text.push_str(TRACE_ID);
+        text.push_str("\":");
+        write_json_str(text, id);
+        self.xray_at = text.len();
+        text.push_str(",\"");
+        text.push_str(XRAY_TRACE_ID);
+        text.push_str("\":\"");
+        if write_xray_trace_id(text, id) {
+            text.push('"');
         } else {
-            trace.truncate(self.xray_at);
+            text.truncate(self.xray_at);
         }
-        self.has_trace_id = true;
+    }
+
+    /// Becomes a copy of `other`, in the capacity this one already has.
+    fn copy_from(&mut self, other: &TraceIdJson) {
+        self.text.clear();
+        self.text.push_str(&other.text);
+        self.id_end = other.id_end;
+        self.xray_at = other.xray_at;
+    }
+
+    /// The id as written.
+    fn id(&self) -> &str {
+        &self.text[..self.id_end]
+    }
+
+    /// `,"trace_id":".."`.
+    fn trace_id_json(&self) -> &str {
+        &self.text[self.id_end..self.xray_at]
+    }
+
+    /// `,"xray_trace_id":".."`, or empty for an id that is not a W3C id.
+    fn xray_trace_id_json(&self) -> &str {
+        &self.text[self.xray_at..]
     }
 }
 
@@ -97,12 +124,10 @@ pub(crate) struct Scratch {
     pub(crate) has_span_id: bool,
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
-    /// The nearest span's `trace_id`, valid when `has_span_trace_id`, with its key and
-    /// X-Ray form as that span wrote them once (`SpanFields`).
-    pub(crate) span_trace_id: String,
-    span_trace_id_json: String,
-    span_xray_trace_id_json: String,
-    pub(crate) has_span_trace_id: bool,
+    /// The nearest span's `trace_id` as that span wrote it once, valid when
+    /// `has_span_trace_id`.
+    span_trace_id: TraceIdJson,
+    has_span_trace_id: bool,
     /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
     /// no `trace_id` field is present; valid when `has_context`.
     pub(crate) context_trace_id: String,
@@ -121,9 +146,6 @@ impl Scratch {
         self.span_id.clear();
         self.has_span_id = false;
         self.spans.clear();
-        self.span_trace_id.clear();
-        self.span_trace_id_json.clear();
-        self.span_xray_trace_id_json.clear();
         self.has_span_trace_id = false;
         self.context_trace_id.clear();
         self.context_span_id.clear();
@@ -146,17 +168,8 @@ impl Scratch {
             self.spans.push(',');
         }
         self.spans.push_str(&fields.object);
-        if fields.has_trace_id {
-            let (id, json) = fields.trace.split_at(fields.id_end);
-            let (trace_id_json, xray_json) = json.split_at(fields.xray_at - fields.id_end);
-            for (to, from) in [
-                (&mut self.span_trace_id, id),
-                (&mut self.span_trace_id_json, trace_id_json),
-                (&mut self.span_xray_trace_id_json, xray_json),
-            ] {
-                to.clear();
-                to.push_str(from);
-            }
+        if let Some(id) = &fields.trace_id {
+            self.span_trace_id.copy_from(id);
             self.has_span_trace_id = true;
         }
     }
@@ -241,7 +254,7 @@ pub(crate) fn write_record(
     let trace_id = if scratch.has_trace_id {
         Some(scratch.trace_id.as_str())
     } else if scratch.has_span_trace_id {
-        Some(scratch.span_trace_id.as_str())
+        Some(scratch.span_trace_id.id())
     } else {
         scratch
             .has_context
@@ -249,7 +262,7 @@ pub(crate) fn write_record(
     };
     if from_span {
         // The span escaped its id once.
-        out.push_str(&scratch.span_trace_id_json);
+        out.push_str(scratch.span_trace_id.trace_id_json());
     } else if let Some(trace_id) = trace_id {
         out.push_str(",\"trace_id\":");
         write_json_str(out, trace_id);
@@ -268,7 +281,7 @@ pub(crate) fn write_record(
     }
     if from_span {
         // The span made its X-Ray form once (empty when its id is not a W3C id).
-        out.push_str(&scratch.span_xray_trace_id_json);
+        out.push_str(scratch.span_trace_id.xray_trace_id_json());
     } else if let Some(trace_id) = trace_id {
         let before = out.len();
         out.push_str(",\"xray_trace_id\":\"");
@@ -488,7 +501,7 @@ impl<'a> SpanVisitor<'a> {
 impl Visit for SpanVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == TRACE_ID {
-            self.fields.set_trace_id(value);
+            self.fields.trace_id.get_or_insert_default().set(value);
         }
         self.key(field);
         write_json_str(&mut self.fields.object, value);
@@ -498,7 +511,10 @@ impl Visit for SpanVisitor<'_> {
         self.debug.clear();
         let _ = write!(self.debug, "{value:?}");
         if field.name() == TRACE_ID {
-            self.fields.set_trace_id(&self.debug);
+            self.fields
+                .trace_id
+                .get_or_insert_default()
+                .set(&self.debug);
         }
         self.key(field);
         write_json_str(&mut self.fields.object, &self.debug);

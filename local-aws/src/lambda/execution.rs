@@ -63,8 +63,8 @@ pub struct Launch {
     pub endpoint_url: Option<String>,
     /// Credentials given to the function.
     pub credentials: super::environment::Credentials,
-    /// The function's log group, if its lines are to be written there.
-    pub logs: Option<FunctionLogs>,
+    /// The function's log group.
+    pub logs: FunctionLogs,
 }
 
 /// The live environment.
@@ -83,7 +83,7 @@ pub struct ExecutionEnvironment {
 struct Output {
     prefix: String,
     stream: String,
-    logs: Option<FunctionLogs>,
+    logs: FunctionLogs,
     /// Lines read from the process so far (see [`Output::catch_up`]).
     read: Arc<AtomicU64>,
 }
@@ -91,13 +91,11 @@ struct Output {
 impl Output {
     fn line(&self, line: &str) {
         eprintln!("{} {line}", self.prefix);
-        if let Some(logs) = &self.logs {
-            logs.send(Line {
-                stream: self.stream.clone(),
-                timestamp_ms: now_ms(),
-                message: line.to_string(),
-            });
-        }
+        self.logs.send(Line {
+            stream: self.stream.clone(),
+            timestamp_ms: now_ms(),
+            message: line.to_string(),
+        });
     }
 
     /// Waits until the process's output has been read: what the function printed before
@@ -391,6 +389,30 @@ fn today() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn output_that_is_not_utf8_does_not_stop_the_reading() {
+        let (logs, mut lines) = FunctionLogs::capturing();
+        let output = Output {
+            prefix: "[f]".into(),
+            stream: "s".into(),
+            logs,
+            read: Arc::default(),
+        };
+        let bytes = b"first\r\nbad \xff byte\nlast, without a newline".to_vec();
+        forward(std::io::Cursor::new(bytes), output.clone());
+        output.catch_up().await;
+        let mut read = Vec::new();
+        while let Ok(line) = lines.try_recv() {
+            assert_eq!(line.stream, "s");
+            read.push(line.message);
+        }
+        assert_eq!(
+            read,
+            ["first", "bad \u{fffd} byte", "last, without a newline"]
+        );
+        assert_eq!(output.read.load(Ordering::SeqCst), 3);
+    }
 
     #[test]
     fn report_lines_read_as_lambdas() {

@@ -64,6 +64,30 @@ impl FunctionLogs {
             .clone()
     }
 
+    /// Lines sent to it are handed to the receiver instead of CloudWatch (tests).
+    #[cfg(test)]
+    pub(crate) fn capturing() -> (FunctionLogs, mpsc::UnboundedReceiver<Line>) {
+        let (commands, mut receiver) = mpsc::unbounded_channel();
+        let (lines, captured) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(command) = receiver.recv().await {
+                match command {
+                    Command::Line(line) => {
+                        let _ = lines.send(line);
+                    }
+                    Command::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        let logs = FunctionLogs {
+            commands,
+            streams: Arc::default(),
+        };
+        (logs, captured)
+    }
+
     /// Queues one line (written in the background, in the order queued).
     pub fn send(&self, line: Line) {
         let _ = self.commands.send(Command::Line(line));
@@ -86,7 +110,6 @@ async fn writer(
     streams: Arc<Mutex<Vec<String>>>,
 ) {
     let mut pending: Vec<Line> = Vec::new();
-    let mut created: Vec<String> = Vec::new();
     let mut lost = 0usize;
     let mut reported = 0usize;
     while let Some(first) = commands.recv().await {
@@ -108,7 +131,7 @@ async fn writer(
         }
         for (stream, batch) in batches(std::mem::take(&mut pending)) {
             let count = batch.len();
-            if let Err(err) = put(&client, &log_group, &stream, batch, &mut created).await {
+            if let Err(err) = put(&client, &log_group, &stream, batch, &streams).await {
                 if lost == 0 {
                     eprintln!(
                         "local-lambda: writing the function's logs to {log_group} failed: {err:#}; \
@@ -118,7 +141,6 @@ async fn writer(
                 lost += count;
             }
         }
-        *streams.lock().unwrap_or_else(|p| p.into_inner()) = created.clone();
         if !flushes.is_empty() && lost > reported {
             eprintln!(
                 "local-lambda: {lost} line(s) of the function could not be written to {log_group}"
@@ -184,10 +206,15 @@ async fn put(
     log_group: &str,
     stream: &str,
     batch: Vec<(i64, String)>,
-    created: &mut Vec<String>,
+    created: &Mutex<Vec<String>>,
 ) -> anyhow::Result<()> {
-    if !created.iter().any(|s| s == stream) {
-        if created.is_empty() {
+    // The streams created so far are the ones `FunctionLogs::streams` reports.
+    let (none_yet, exists) = {
+        let created = created.lock().unwrap_or_else(|p| p.into_inner());
+        (created.is_empty(), created.iter().any(|s| s == stream))
+    };
+    if !exists {
+        if none_yet {
             create_ignoring_existing(
                 client
                     .create_log_group()
@@ -206,7 +233,10 @@ async fn put(
                 .await,
         )
         .with_context(|| format!("CreateLogStream {stream}"))?;
-        created.push(stream.to_string());
+        created
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(stream.to_string());
     }
     let events = batch
         .into_iter()

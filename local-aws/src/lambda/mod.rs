@@ -233,7 +233,7 @@ impl LocalFunction {
             config.log_group.clone(),
         );
         let launch = Launch {
-            logs: Some(logs.clone()),
+            logs: logs.clone(),
             config: config.clone(),
             bootstrap,
             host_region: sdk

@@ -44,13 +44,82 @@ impl SpanFields {
         }
     }
 
-    /// Adds the values of a span's `Attributes` or `Record` to its object.
+    /// Adds the values of a span's `Attributes` to its object.
     pub(crate) fn record(&mut self, values: &impl RecordFields) {
+        self.visit(values, false);
+    }
+
+    /// Adds the values a span records after it was created (`Span::record`). A field
+    /// recorded again replaces its earlier value, which moves to the end of the object: a
+    /// key written twice is left to each JSON reader to resolve (RFC 8259 §4), and they do
+    /// not agree. A span's own attributes never repeat a field, so only this path looks.
+    pub(crate) fn record_later(&mut self, values: &impl RecordFields) {
+        self.visit(values, true);
+    }
+
+    fn visit(&mut self, values: &impl RecordFields, replace: bool) {
         // Reopened for the new fields and closed again: events copy the object as it is.
         self.object.pop();
-        values.record(&mut SpanVisitor::new(self));
+        values.record(&mut SpanVisitor::new(self, replace));
         self.object.push('}');
     }
+}
+
+/// Where the member of an object this module wrote with the JSON key `key` (quoted and
+/// escaped) is, from its leading comma to the end of its value. The object may be open
+/// (its closing brace popped). The first member, the span's name, is never matched: it
+/// has no leading comma, and a field called `name` is written under another key.
+fn find_member(object: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = object.as_bytes();
+    let mut at = json_value_end(bytes, 1 + json_value_end(bytes, 1)?)?;
+    while bytes.get(at) == Some(&b',') {
+        let key_start = at + 1;
+        let key_end = json_value_end(bytes, key_start)?;
+        let value_end = json_value_end(bytes, key_end + 1)?;
+        if &object[key_start..key_end] == key {
+            return Some(at..value_end);
+        }
+        at = value_end;
+    }
+    None
+}
+
+/// The end of the JSON value that starts at `start` in text this module wrote (well
+/// formed, no whitespace): a string, an object or array, or a number or literal.
+fn json_value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    in_string = false;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' if depth == 0 => return Some(i),
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                b',' | b':' if depth == 0 => return Some(i),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    (depth == 0 && !in_string && i > start).then_some(i)
 }
 
 /// A trace id and the record keys it gives, in one buffer (one allocation): the id as
@@ -469,25 +538,34 @@ fn is_context_field(name: &str) -> bool {
 struct SpanVisitor<'a> {
     fields: &'a mut SpanFields,
     debug: String,
+    /// Whether a field already in the object is replaced (see [`SpanFields::record_later`]).
+    replace: bool,
 }
 
 impl<'a> SpanVisitor<'a> {
-    fn new(fields: &'a mut SpanFields) -> Self {
+    fn new(fields: &'a mut SpanFields, replace: bool) -> Self {
         SpanVisitor {
             fields,
             debug: String::new(),
+            replace,
         }
     }
 
     fn key(&mut self, field: &Field) {
         let out = &mut self.fields.object;
         out.push(',');
+        let key_start = out.len();
         if field.name() == "name" {
             out.push('"');
             out.push_str(COLLISION_PREFIX);
             out.push_str("name\"");
         } else {
             write_json_str(out, field.name());
+        }
+        if self.replace
+            && let Some(earlier) = find_member(&out[..key_start - 1], &out[key_start..])
+        {
+            out.replace_range(earlier, "");
         }
         out.push(':');
     }
@@ -731,6 +809,30 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_is_found_by_its_key_past_strings_objects_and_arrays() {
+        let object = concat!(
+            r#"{"name":"a\\","s":"x\",\"k\":1","e":{"message":"m","sources":["k",{"k":2}]},"#,
+            r#""k":true,"n":-1.5"#
+        );
+        assert_eq!(
+            &object[find_member(object, r#""k""#).unwrap()],
+            r#","k":true"#
+        );
+        assert_eq!(
+            &object[find_member(object, r#""n""#).unwrap()],
+            r#","n":-1.5"#
+        );
+        assert_eq!(
+            &object[find_member(object, r#""e""#).unwrap()],
+            r#","e":{"message":"m","sources":["k",{"k":2}]}"#
+        );
+        // The name is the first member and no field's key.
+        assert_eq!(find_member(object, r#""name""#), None);
+        assert_eq!(find_member(object, r#""message""#), None);
+        assert_eq!(find_member(r#"{"name":"a""#, r#""k""#), None);
+    }
 
     #[test]
     fn every_byte_that_needs_escaping_is_escaped_wherever_it_falls_in_a_word() {

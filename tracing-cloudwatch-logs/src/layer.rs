@@ -75,7 +75,7 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(fields) = extensions.get_mut::<SpanFields>() {
-            fields.record(values);
+            fields.record_later(values);
         }
     }
 

@@ -282,6 +282,52 @@ fn spans_are_written_root_first_at_any_depth_with_values_recorded_later() {
 }
 
 #[test]
+fn a_span_field_recorded_again_is_written_once_with_its_last_value() {
+    let client = MemoryClient::default();
+    let (layer, guard) = builder()
+        .log_group("/test/records")
+        .service("orders-api")
+        .build(client.clone())
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        let span = tracing::info_span!(
+            "request",
+            name = "first",
+            // A value that looks like a later member must not be taken for one.
+            note = r#","status":1,"#,
+            status = 200,
+            error = tracing::field::Empty,
+            tail = true
+        );
+        let _e = span.enter();
+        span.record("status", 503);
+        span.record("name", "second");
+        span.record("error", &Outer(Inner) as &dyn std::error::Error);
+        span.record("error", "replaced");
+        span.record("status", 504);
+        tracing::info!("done");
+    });
+    drop(guard);
+    let line = &client.events()[0].message;
+    let span = serde_json::from_str::<Value>(line).unwrap()["spans"][0].clone();
+    assert_eq!(
+        span,
+        json!({"name": "request", "note": ",\"status\":1,", "tail": true,
+               "field.name": "second", "error": "replaced", "status": 504})
+    );
+    // Each key once in the text itself, which is what a reader that keeps the first sees.
+    for key in [",\"status\":", ",\"field.name\":", ",\"error\":"] {
+        assert_eq!(line.matches(key).count(), 1, "{key} in {line}");
+    }
+    // The order of the object: untouched fields in place, replaced ones at the end.
+    let keys: Vec<&String> = span.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["name", "note", "tail", "field.name", "error", "status"]
+    );
+}
+
+#[test]
 fn a_span_trace_id_that_is_not_w3c_has_no_xray_form_and_an_event_id_wins() {
     let records = capture(
         |b| b,

@@ -52,6 +52,9 @@ pub enum TelemetryError {
     /// The CloudWatch layer rejected its settings.
     #[error("invalid CloudWatch settings")]
     Layer(#[from] BuildError),
+    /// An `AWS_ENDPOINT_URL*` variable the SDK cannot use.
+    #[error(transparent)]
+    Environment(#[from] logpipe_aws::EnvironmentError),
     /// Another global subscriber was installed first.
     #[error("a global tracing subscriber is already installed")]
     AlreadyInstalled(#[from] tracing::subscriber::SetGlobalDefaultError),
@@ -93,7 +96,7 @@ pub fn subscriber(
 /// Loads the AWS configuration from the environment (region, credentials,
 /// `AWS_ENDPOINT_URL`, profiles) and installs the subscriber globally.
 pub async fn init(settings: &TelemetrySettings) -> Result<WorkerGuard, TelemetryError> {
-    let client = aws_sdk_cloudwatchlogs::Client::new(&logpipe_aws::load_config().await);
+    let client = aws_sdk_cloudwatchlogs::Client::new(&logpipe_aws::load_config().await?);
     let (subscriber, guard) = subscriber(settings, client)?;
     tracing::subscriber::set_global_default(subscriber)?;
     Ok(guard)

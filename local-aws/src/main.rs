@@ -89,7 +89,7 @@ async fn deliver(subscriptions: &mut Subscriptions, function: &LocalFunction) ->
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let sdk = logpipe_aws::load_config().await;
+    let sdk = logpipe_aws::load_config().await?;
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let (config, mut retry) = read_config(&lambda, &args.function).await?;
     if let [second, third] = args.retry_delays[..] {

@@ -93,6 +93,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Plan(args) | Command::Up(args) => Some(settings(g, args)),
         _ => None,
     };
+    logpipe_aws::check_environment().map_err(|e| Usage(e.to_string()))?;
     let mut loader = logpipe_aws::config_loader();
     if let Some(region) = &g.region {
         loader = loader.region(Region::new(region.clone()));

@@ -81,7 +81,7 @@ pub async fn run() -> anyhow::Result<()> {
         .init();
     let config = Config::from_env().context("reading the configuration")?;
     let margin = Duration::from_millis(config.deadline_margin_ms);
-    let sdk = logpipe_aws::load_config().await;
+    let sdk = logpipe_aws::load_config().await?;
     let analyzer = Arc::new(build(&config, &sdk)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let analyzer = Arc::clone(&analyzer);

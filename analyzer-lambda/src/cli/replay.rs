@@ -107,7 +107,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         .map(|u| parse_time(u, now))
         .transpose()
         .context("--until")?;
-    let sdk = logpipe_aws::load_config().await;
+    let sdk = logpipe_aws::load_config().await?;
     let analyzer = build(&config, &sdk)?;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let interval = Duration::from_secs(args.interval.max(1));

@@ -87,7 +87,9 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
             ),
         ));
     }
-    let sdk = logpipe_aws::load_config().await;
+    let sdk = logpipe_aws::load_config()
+        .await
+        .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let trace = &args.trace_id;
 

@@ -60,3 +60,4 @@ pub mod store;
 pub mod trace;
 pub mod trace_link;
 pub mod webhook;
+pub mod window;

@@ -20,7 +20,31 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("analyzer-lambda: {err:#}");
-            ExitCode::FAILURE
+            exit_code(&err)
         }
+    }
+}
+
+/// [`cli::EXIT_USAGE`] for an argument the user has to change, 1 for anything else.
+fn exit_code(err: &anyhow::Error) -> ExitCode {
+    if err.downcast_ref::<cli::UsageError>().is_some() {
+        ExitCode::from(cli::EXIT_USAGE)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_exit_with_2() {
+        let usage = anyhow::Error::new(cli::UsageError("--since: bad".into()));
+        assert_eq!(exit_code(&usage), ExitCode::from(2));
+        assert_eq!(
+            exit_code(&anyhow::anyhow!("AWS said no")),
+            ExitCode::FAILURE
+        );
     }
 }

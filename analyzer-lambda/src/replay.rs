@@ -1,11 +1,9 @@
-//! The pure half of `analyzer-lambda replay`: time arguments, and building the per-stream
+//! The pure half of `analyzer-lambda replay`: building the per-stream
 //! payloads a subscription would have delivered from events read back with
-//! `FilterLogEvents`. The loop that reads and feeds them lives in the binary.
+//! `FilterLogEvents`. The loop that reads and feeds them lives in the binary; its time
+//! arguments are parsed and checked by [`crate::window`].
 
 use std::collections::BTreeMap;
-
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::payload::{DATA_MESSAGE, LogEvent, LogsPayload};
 
@@ -30,37 +28,6 @@ pub struct StoredEvent {
     pub timestamp: i64,
     /// The line.
     pub message: String,
-}
-
-/// `--since` / `--until` is neither a duration nor an RFC 3339 time.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{0:?} is neither a duration ago (30s, 30m, 2h, 1d) nor an RFC 3339 time (2026-11-24T13:00:00Z)"
-)]
-pub struct BadTime(String);
-
-/// Epoch ms of a time argument: a duration before `now_ms` (`45s`, `30m`, `2h`, `1d`) or an
-/// RFC 3339 time.
-pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, BadTime> {
-    let text = text.trim();
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
-            .map_err(|_| BadTime(text.to_string()));
-    }
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| BadTime(text.to_string()))?;
-    let (number, unit) = text.split_at(split);
-    let number: i64 = number.parse().map_err(|_| BadTime(text.to_string()))?;
-    let unit_ms = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(BadTime(text.to_string())),
-    };
-    Ok(now_ms - number * unit_ms)
 }
 
 /// Groups events into the payloads a subscription would deliver: one stream per payload, in
@@ -119,22 +86,6 @@ fn payload(owner: &str, log_group: &str, stream: &str, log_events: Vec<LogEvent>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_and_times() {
-        let now = 10_000_000_000;
-        assert_eq!(parse_time("30m", now).unwrap(), now - 1_800_000);
-        assert_eq!(parse_time("2h", now).unwrap(), now - 7_200_000);
-        assert_eq!(parse_time("45s", now).unwrap(), now - 45_000);
-        assert_eq!(parse_time("1d", now).unwrap(), now - 86_400_000);
-        assert_eq!(
-            parse_time("2026-11-24T13:00:00Z", now).unwrap(),
-            1_795_525_200_000
-        );
-        assert!(parse_time("soon", now).is_err());
-        assert!(parse_time("5y", now).is_err());
-        assert!(parse_time("", now).is_err());
-    }
 
     fn event(stream: &str, id: usize, ts: i64, len: usize) -> StoredEvent {
         StoredEvent {

@@ -45,17 +45,30 @@ pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) ->
     }
 }
 
-/// One line for logs and error messages: the code and message when the service gave them.
+/// One line for logs and error messages: the code and message when the service gave them,
+/// else the error's chain of causes ([`logpipe_aws::describe_error`]: the SDK's own
+/// `DisplayErrorContext` appends debug dumps of every layer).
 pub fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: &SdkError<E, HttpResponse>,
 ) -> String {
     match err {
+        SdkError::ServiceError(service)
+            if service.err().code().is_some() || service.err().message().is_some() =>
+        {
+            format!(
+                "{}: {}",
+                service.err().code().unwrap_or("unknown error"),
+                service.err().message().unwrap_or("no message")
+            )
+        }
+        // A reply the SDK could not read a code from (some emulators answer so): its status
+        // is all there is to go on.
         SdkError::ServiceError(service) => format!(
-            "{}: {}",
-            service.err().code().unwrap_or("unknown error"),
-            service.err().message().unwrap_or("no message")
+            "{} (HTTP status {})",
+            logpipe_aws::describe_error(err),
+            service.raw().status().as_u16()
         ),
-        other => aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
+        other => logpipe_aws::describe_error(other),
     }
 }
 
@@ -63,6 +76,7 @@ pub fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
     use aws_smithy_runtime_api::http::StatusCode;
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::error::ErrorMetadata;
@@ -105,5 +119,30 @@ mod tests {
             describe(&service_error("ThrottlingException", 400)),
             "ThrottlingException: m"
         );
+    }
+
+    #[test]
+    fn describe_prints_causes_without_debug_dumps() {
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let err = SdkError::<PutItemError, HttpResponse>::dispatch_failure(ConnectorError::io(
+            Box::new(refused),
+        ));
+        let text = describe(&err);
+        assert!(text.starts_with("dispatch failure"), "{text}");
+        assert!(text.contains("connection refused"), "{text}");
+        assert!(
+            !text.contains('{') && !text.contains("ConnectorError"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn describe_without_code_or_message_gives_the_status() {
+        let err = PutItemError::generic(ErrorMetadata::builder().build());
+        let raw = HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+        let text = describe(&SdkError::service_error(err, raw));
+        assert!(!text.contains("unknown error: no message"), "{text}");
+        assert!(text.contains("HTTP status 400"), "{text}");
     }
 }

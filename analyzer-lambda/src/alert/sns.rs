@@ -143,7 +143,8 @@ impl Alerter for SnsAlerter {
                         {
                             results[i] = Err(AlertError {
                                 message: format!(
-                                    "{}: {}",
+                                    "SNS topic {}: {}: {}",
+                                    self.topic_arn,
                                     failed.code(),
                                     failed.message().unwrap_or("no message")
                                 ),
@@ -155,7 +156,7 @@ impl Alerter for SnsAlerter {
                 }
                 Err(err) => {
                     let error = AlertError {
-                        message: describe(&err),
+                        message: format!("SNS topic {}: {}", self.topic_arn, describe(&err)),
                         transient: is_transient(&err),
                     };
                     for i in indexes {
@@ -202,5 +203,25 @@ mod tests {
         let entry = entry(0, &alert()).unwrap();
         assert_eq!(entry.message_structure(), Some("json"));
         assert!(entry_bytes(&entry) < MAX_SNS_MESSAGE_BYTES / MAX_BATCH_ENTRIES);
+    }
+
+    #[tokio::test]
+    async fn a_failed_publish_names_the_topic() {
+        use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+        // Nothing listens on port 1: the call fails at once, without AWS.
+        let config = aws_sdk_sns::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+            .endpoint_url("http://127.0.0.1:1")
+            .http_client(logpipe_aws::https_client())
+            .retry_config(RetryConfig::disabled())
+            .build();
+        let topic = "arn:aws:sns:us-east-1:123456789012:alerts";
+        let alerter = SnsAlerter::new(Client::from_conf(config), topic);
+        let results = alerter.publish(&[alert()]).await;
+        let err = results[0].clone().unwrap_err().to_string();
+        assert!(err.contains(&format!("SNS topic {topic}: ")), "{err}");
+        assert!(!err.contains("ConnectorError"), "{err}");
     }
 }

@@ -60,14 +60,41 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Runs the Lambda runtime loop.
-pub async fn run() -> anyhow::Result<()> {
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+/// Checks the variables `lambda_runtime` 1.5 reads with `expect` before it is called, so that
+/// a missing one is one line instead of a panic: `AWS_LAMBDA_RUNTIME_API` (its API client),
+/// then `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (parsed as an `i32`)
+/// and `AWS_LAMBDA_FUNCTION_VERSION` (its `Config::from_env`). Lambda sets them all; only a
+/// stand-in for the Runtime API can forget one.
+pub fn check_lambda_environment(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    if lookup("AWS_LAMBDA_RUNTIME_API").is_none_or(|v| v.trim().is_empty()) {
         bail!(
             "not running inside Lambda (AWS_LAMBDA_RUNTIME_API is not set); \
              to process logs from here use `analyzer-lambda replay --log-group <group>`"
         );
     }
+    let also = "Lambda sets it for every function; a stand-in for the Runtime API must set \
+                AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_MEMORY_SIZE and \
+                AWS_LAMBDA_FUNCTION_VERSION too";
+    for name in [
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+    ] {
+        let Some(value) = lookup(name) else {
+            bail!("AWS_LAMBDA_RUNTIME_API is set but {name} is not: {also}");
+        };
+        // The runtime parses it untrimmed, as an i32.
+        if name == "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" && value.parse::<i32>().is_err() {
+            bail!("{name}={value:?} is not a number of megabytes (such as 128): {also}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the Lambda runtime loop.
+pub async fn run() -> anyhow::Result<()> {
+    // std::env::var, as the runtime reads them: a value that is not UTF-8 counts as missing.
+    check_lambda_environment(|name| std::env::var(name).ok())?;
     // Lambda captures stdout; one JSON object per line, the summary's fields at top level.
     tracing_subscriber::fmt()
         .json()
@@ -114,4 +141,57 @@ async fn invoke(
             },
             error_message: err.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn check(vars: &[(&str, &str)]) -> Result<(), String> {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        check_lambda_environment(|name| map.get(name).map(|v| v.to_string()))
+            .map_err(|e| e.to_string())
+    }
+
+    const LAMBDA: [(&str, &str); 4] = [
+        ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:5999"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "analyzer"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+    ];
+
+    #[test]
+    fn what_lambda_sets_passes() {
+        assert_eq!(check(&LAMBDA), Ok(()));
+    }
+
+    #[test]
+    fn each_variable_the_runtime_needs_is_named_when_missing() {
+        assert!(
+            check(&[])
+                .unwrap_err()
+                .contains("not running inside Lambda")
+        );
+        for (missing, _) in &LAMBDA[1..] {
+            let vars: Vec<_> = LAMBDA
+                .iter()
+                .filter(|(name, _)| name != missing)
+                .copied()
+                .collect();
+            let err = check(&vars).unwrap_err();
+            assert!(err.contains(&format!("but {missing} is not")), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_memory_size_must_be_a_number() {
+        for bad in ["", "256MB", " 256", "99999999999"] {
+            let mut vars = LAMBDA.to_vec();
+            vars[2].1 = bad;
+            let err = check(&vars).unwrap_err();
+            assert!(err.contains("is not a number of megabytes"), "{bad}: {err}");
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Read events back from a log group and run them through the handler, as the
     /// subscription would have (backfill after an outage, or local stand-in for it).
+    #[command(after_help = replay::EXIT_CODES_HELP)]
     Replay(ReplayArgs),
     /// Show every record of one trace across log groups as one timeline, then the incidents
     /// recorded for it.
@@ -32,15 +33,25 @@ pub enum Command {
     Trace(TraceArgs),
 }
 
+/// An argument the user has to change: `main` exits with [`EXIT_USAGE`], as clap does for
+/// the arguments it rejects itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Exit code of invalid arguments (clap's own code for usage errors).
+pub const EXIT_USAGE: u8 = 2;
+
 /// `replay` options.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The log group to read.
     #[arg(long)]
     pub log_group: String,
-    /// Start: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time.
-    #[arg(long, default_value = "30m")]
-    pub since: String,
+    /// Start: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time (default: 30m).
+    // No clap default: the window's advice must know whether the user gave --since.
+    #[arg(long)]
+    pub since: Option<String>,
     /// End: a duration ago or an RFC 3339 time (default: now).
     #[arg(long)]
     pub until: Option<String>,
@@ -69,9 +80,11 @@ pub struct TraceArgs {
         required = true
     )]
     pub log_groups: Vec<String>,
-    /// Start of the window: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time.
-    #[arg(long, default_value = "1h", conflicts_with = "start")]
-    pub since: String,
+    /// Start of the window: a duration ago (30s, 30m, 2h, 1d) or an RFC 3339 time
+    /// (default: 1h).
+    // No clap default: the window's advice must know whether the user gave --since.
+    #[arg(long, conflicts_with = "start")]
+    pub since: Option<String>,
     /// Start of the window, RFC 3339 (instead of --since).
     #[arg(long, value_name = "RFC3339")]
     pub start: Option<String>,

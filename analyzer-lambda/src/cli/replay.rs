@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use analyzer_lambda::config::Config;
 use analyzer_lambda::handler::Summary;
-use analyzer_lambda::replay::{StoredEvent, parse_time, payloads};
+use analyzer_lambda::replay::{StoredEvent, payloads};
 use analyzer_lambda::retry::describe;
+use analyzer_lambda::window::{Source, check_window, parse_time};
 use anyhow::{Context, bail};
 
-use super::ReplayArgs;
 use super::function::{build, now_ms};
+use super::{ReplayArgs, UsageError};
 
 /// With `--follow`, each poll reads again this far behind the newest event seen, because
 /// events of several streams (and late batches) are not ingested in timestamp order. Events
@@ -90,8 +91,57 @@ async fn shutdown_signal() {
     }
 }
 
+/// Default of `--since`.
+pub const DEFAULT_SINCE: &str = "30m";
+
+/// The exit codes, for `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes: 0 done; 1 a configuration or AWS error (without --follow); 2 invalid arguments (an
+empty log group, a malformed or out-of-range time, a window that does not start before it ends
+or starts in the future).";
+
+/// The log group to read, trimmed (CloudWatch names hold no spaces).
+fn log_group(args: &ReplayArgs) -> Result<&str, UsageError> {
+    let group = args.log_group.trim();
+    if group.is_empty() {
+        return Err(UsageError(
+            "--log-group is empty: give the name of the log group to read, such as \
+             --log-group /demo/orders-api"
+                .into(),
+        ));
+    }
+    Ok(group)
+}
+
+/// The window, epoch ms: `--since` and `--until` (none with `--follow`: it stays open;
+/// without either, now).
+fn window(args: &ReplayArgs, now: i64) -> Result<(i64, Option<i64>), UsageError> {
+    let time = |flag: &str, text: &str| {
+        parse_time(text, now).map_err(|e| UsageError(format!("{flag}: {e}")))
+    };
+    let start = match &args.since {
+        Some(since) => (time("--since", since)?, Source::Given("--since", since)),
+        None => (
+            time("--since", DEFAULT_SINCE)?,
+            Source::Default("--since", DEFAULT_SINCE),
+        ),
+    };
+    let until = match &args.until {
+        Some(until) => Some((time("--until", until)?, Source::Given("--until", until))),
+        None => None,
+    };
+    // Without --until the read is left open-ended (FilterLogEvents reads up to the newest
+    // event); a one-off read still ends now, so it must start before now.
+    let end = until.or((!args.follow).then_some((now, Source::Now)));
+    check_window(start, end, now).map_err(|e| UsageError(e.to_string()))?;
+    Ok((start.0, until.map(|(ms, _)| ms)))
+}
+
 /// Runs the replay.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    // Arguments first: a typo should not wait for the configuration or the SDK.
+    let group = log_group(&args)?.to_owned();
+    let (since, until) = window(&args, now_ms())?;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -99,14 +149,6 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         )
         .init();
     let config = Config::from_env().context("reading the configuration")?;
-    let now = now_ms();
-    let since = parse_time(&args.since, now).context("--since")?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|u| parse_time(u, now))
-        .transpose()
-        .context("--until")?;
     let sdk = logpipe_aws::load_config().await?;
     let analyzer = build(&config, &sdk)?;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
@@ -120,7 +162,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let mut waiting_for_group = false;
     eprintln!(
         "replay: reading {}{}",
-        args.log_group,
+        group,
         if args.follow {
             " (following; Ctrl-C to stop)"
         } else {
@@ -129,20 +171,20 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     );
     loop {
         let fetched = tokio::select! {
-            fetched = fetch(&logs, &args.log_group, start, until) => fetched,
+            fetched = fetch(&logs, &group, start, until) => fetched,
             () = &mut shutdown => break,
         };
         match fetched {
             Ok(events) => {
                 if waiting_for_group {
-                    eprintln!("replay: log group {} now exists", args.log_group);
+                    eprintln!("replay: log group {} now exists", group);
                     waiting_for_group = false;
                 }
                 let fresh: Vec<StoredEvent> = events
                     .into_iter()
                     .filter(|e| !seen.contains_key(&e.event_id))
                     .collect();
-                for payload in payloads(REPLAY_OWNER, &args.log_group, fresh) {
+                for payload in payloads(REPLAY_OWNER, &group, fresh) {
                     match analyzer.handle_payload(&payload, now_ms()).await {
                         Ok(summary) => {
                             total.add(&summary);
@@ -179,7 +221,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
                 if !waiting_for_group {
                     eprintln!(
                         "replay: log group {} does not exist yet; waiting for it (retrying every {}s)",
-                        args.log_group,
+                        group,
                         interval.as_secs()
                     );
                     waiting_for_group = true;
@@ -188,14 +230,14 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             Err(FetchError::MissingGroup) => {
                 bail!(
                     "log group {} does not exist (check the name and region, or use --follow to wait for it)",
-                    args.log_group
+                    group
                 )
             }
             Err(FetchError::Other(err)) if args.follow => {
-                eprintln!("replay: reading {} failed: {err}; retrying", args.log_group);
+                eprintln!("replay: reading {} failed: {err}; retrying", group);
             }
             Err(FetchError::Other(err)) => {
-                bail!("reading {} failed: {err}", args.log_group)
+                bail!("reading {} failed: {err}", group)
             }
         }
         tokio::select! {
@@ -212,4 +254,80 @@ fn print_total(total: &Summary) {
         "replay summary: {}",
         serde_json::to_string(total).unwrap_or_default()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{Cli, Command};
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000_000;
+
+    fn args(extra: &[&str]) -> ReplayArgs {
+        let cli = Cli::try_parse_from(
+            ["analyzer-lambda", "replay", "--log-group", "/g"]
+                .into_iter()
+                .chain(extra.iter().copied()),
+        )
+        .unwrap();
+        match cli.command {
+            Some(Command::Replay(args)) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_default_window_is_the_last_half_hour() {
+        assert_eq!(window(&args(&[]), NOW).unwrap(), (NOW - 1_800_000, None));
+        assert_eq!(
+            window(&args(&["--since", "1h", "--until", "5m"]), NOW).unwrap(),
+            (NOW - 3_600_000, Some(NOW - 300_000))
+        );
+        // Following may start now: the window stays open.
+        assert_eq!(
+            window(&args(&["--since", "0s", "--follow"]), NOW).unwrap(),
+            (NOW, None)
+        );
+    }
+
+    #[test]
+    fn huge_durations_are_usage_errors_not_panics() {
+        for since in [
+            "999999999999999999d",
+            "300000000000d",
+            "9223372036854775807s",
+        ] {
+            let err = window(&args(&["--since", since]), NOW).unwrap_err();
+            assert!(err.0.starts_with("--since: "), "{err}");
+            assert!(err.0.contains("out of range"), "{err}");
+        }
+        let err = window(&args(&["--until", "9223372036854775807s"]), NOW).unwrap_err();
+        assert!(err.0.starts_with("--until: "), "{err}");
+    }
+
+    #[test]
+    fn reversed_empty_and_future_windows_are_usage_errors() {
+        let err = window(&args(&["--since", "5m", "--until", "30m"]), NOW).unwrap_err();
+        assert!(err.0.contains("swap --since and --until"), "{err}");
+        assert!(window(&args(&["--since", "1h", "--until", "1h"]), NOW).is_err());
+        let err = window(&args(&["--since", "2030-01-01T00:00:00Z"]), NOW).unwrap_err();
+        assert!(err.0.contains("in the future"), "{err}");
+        assert!(window(&args(&["--since", "2030-01-01T00:00:00Z", "--follow"]), NOW).is_err());
+        // Nothing to read between now and now.
+        assert!(window(&args(&["--since", "0s"]), NOW).is_err());
+    }
+
+    #[test]
+    fn an_empty_log_group_is_a_usage_error() {
+        let mut empty = args(&[]);
+        for name in ["", "  "] {
+            empty.log_group = name.into();
+            let err = log_group(&empty).unwrap_err();
+            assert!(err.0.contains("--log-group is empty"), "{err}");
+        }
+        empty.log_group = " /bb/app ".into();
+        assert_eq!(log_group(&empty).unwrap(), "/bb/app");
+    }
 }

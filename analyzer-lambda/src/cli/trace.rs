@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use analyzer_lambda::incident::format_millis;
-use analyzer_lambda::replay::parse_time;
 use analyzer_lambda::retry::describe;
 use analyzer_lambda::trace::id::TraceId;
 use analyzer_lambda::trace::incident::{self, BY_TRACE_ID_INDEX};
 use analyzer_lambda::trace::render::Report;
 use analyzer_lambda::trace::timeline::{FoundEvent, assemble};
+use analyzer_lambda::window::{Source, check_window, parse_time};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::TraceArgs;
@@ -27,7 +27,7 @@ use super::function::now_ms;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code: invalid arguments, a malformed trace id or time among them (clap's own code
 /// for usage errors).
-pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_USAGE: u8 = super::EXIT_USAGE;
 /// Exit code: a log group does not exist.
 pub const EXIT_UNKNOWN_GROUP: u8 = 3;
 /// Exit code: nothing of this trace in the window, neither records nor incidents.
@@ -35,10 +35,12 @@ pub const EXIT_NOT_FOUND: u8 = 4;
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "\
-Exit codes: 0 found; 1 an AWS call failed; 2 invalid arguments (a malformed trace id or
-time); 3 a log group does not exist; 4 nothing of this trace in the window.";
+Exit codes: 0 found; 1 an AWS call failed; 2 invalid arguments (a malformed trace id, a
+malformed or out-of-range time, a window that does not start before it ends or starts in the
+future, no log group); 3 a log group does not exist; 4 nothing of this trace in the window.";
 
 /// A failure with its exit code.
+#[derive(Debug)]
 struct Failure {
     code: u8,
     message: String,
@@ -64,29 +66,52 @@ pub async fn run(args: TraceArgs) -> ExitCode {
     }
 }
 
-async fn trace(args: TraceArgs) -> Result<(), Failure> {
-    let now = now_ms();
+/// Default of `--since`.
+pub const DEFAULT_SINCE: &str = "1h";
+
+/// The window, epoch ms, from `--since` / `--start` and `--end` (default: now).
+fn window(args: &TraceArgs, now: i64) -> Result<(i64, i64), Failure> {
     let time = |flag: &str, text: &str| {
         parse_time(text, now).map_err(|e| Failure::new(EXIT_USAGE, format!("{flag}: {e}")))
     };
-    let start = match &args.start {
-        Some(start) => time("--start", start)?,
-        None => time("--since", &args.since)?,
+    let start = match (&args.start, &args.since) {
+        (Some(start), _) => (time("--start", start)?, Source::Given("--start", start)),
+        (None, Some(since)) => (time("--since", since)?, Source::Given("--since", since)),
+        (None, None) => (
+            time("--since", DEFAULT_SINCE)?,
+            Source::Default("--since", DEFAULT_SINCE),
+        ),
     };
     let end = match &args.end {
-        Some(end) => time("--end", end)?,
-        None => now,
+        Some(end) => (time("--end", end)?, Source::Given("--end", end)),
+        None => (now, Source::Now),
     };
-    if start > end {
+    check_window(start, Some(end), now).map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
+    Ok((start.0, end.0))
+}
+
+/// The log groups to search: `--log-group` or `LOGPIPE_LOG_GROUPS`, trimmed, without the
+/// empty entries a trailing or doubled comma leaves, each once.
+fn log_groups(given: &[String]) -> Result<Vec<String>, Failure> {
+    let mut groups: Vec<String> = Vec::new();
+    for group in given.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        if !groups.iter().any(|g| g == group) {
+            groups.push(group.to_owned());
+        }
+    }
+    if groups.is_empty() {
         return Err(Failure::new(
             EXIT_USAGE,
-            format!(
-                "the window starts ({}) after it ends ({}): swap --start and --end",
-                format_millis(start),
-                format_millis(end)
-            ),
+            "no log group to search: --log-group (or LOGPIPE_LOG_GROUPS) is empty; give one or \
+             more group names, such as --log-group /demo/orders-api",
         ));
     }
+    Ok(groups)
+}
+
+async fn trace(args: TraceArgs) -> Result<(), Failure> {
+    let groups = log_groups(&args.log_groups)?;
+    let (start, end) = window(&args, now_ms())?;
     let sdk = logpipe_aws::load_config()
         .await
         .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
@@ -95,7 +120,7 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
 
     let mut events = Vec::new();
     let mut missing = Vec::new();
-    for group in &args.log_groups {
+    for group in &groups {
         match fetch(&logs, group, trace, start, end).await {
             Ok(found) => events.extend(found),
             Err(FetchError::MissingGroup) => missing.push(group.as_str()),
@@ -120,12 +145,7 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
         ));
     }
 
-    let mut report = Report::new(
-        trace,
-        &args.log_groups,
-        format_millis(start),
-        format_millis(end),
-    );
+    let mut report = Report::new(trace, &groups, format_millis(start), format_millis(end));
     report.records = assemble(&events, trace);
     if let Some(table) = &args.incidents_table {
         let ddb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -149,7 +169,7 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
                 "no record of trace {trace} ({}) in {} between {} and {}: widen the window \
                  (--since 1d) or add the log groups of the other services",
                 report.xray_trace_id,
-                args.log_groups.join(", "),
+                groups.join(", "),
                 report.start,
                 report.end
             ),
@@ -252,4 +272,101 @@ async fn incidents(
         }
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{Cli, Command};
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000_000;
+    const ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    fn args(extra: &[&str]) -> TraceArgs {
+        let cli = Cli::try_parse_from(
+            ["analyzer-lambda", "trace", ID, "--log-group", "/g"]
+                .into_iter()
+                .chain(extra.iter().copied()),
+        )
+        .unwrap();
+        match cli.command {
+            Some(Command::Trace(args)) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_default_window_is_the_last_hour() {
+        assert_eq!(window(&args(&[]), NOW).unwrap(), (NOW - 3_600_000, NOW));
+    }
+
+    #[test]
+    fn a_past_end_without_start_does_not_mention_start() {
+        let failure = window(&args(&["--end", "2026-11-01T00:00:00Z"]), NOW).unwrap_err();
+        assert_eq!(failure.code, EXIT_USAGE);
+        assert!(!failure.message.contains("--start"), "{}", failure.message);
+        assert!(
+            failure.message.contains("--since 1h, the default"),
+            "{}",
+            failure.message
+        );
+        let failure = window(
+            &args(&["--since", "5m", "--end", "2020-01-01T00:00:00Z"]),
+            NOW,
+        )
+        .unwrap_err();
+        assert!(!failure.message.contains("--start"), "{}", failure.message);
+        assert!(
+            failure.message.contains("--since 5m"),
+            "{}",
+            failure.message
+        );
+        let failure = window(
+            &args(&[
+                "--start",
+                "2026-11-10T10:00:00Z",
+                "--end",
+                "2026-11-10T09:00:00Z",
+            ]),
+            NOW,
+        )
+        .unwrap_err();
+        assert!(failure.message.contains("swap --start and --end"));
+    }
+
+    #[test]
+    fn huge_durations_are_usage_errors() {
+        for since in [
+            "999999999999999999d",
+            "9223372036854775807s",
+            "9223372036854s",
+        ] {
+            let failure = window(&args(&["--since", since]), NOW).unwrap_err();
+            assert_eq!(failure.code, EXIT_USAGE);
+            assert!(
+                failure.message.starts_with("--since: ")
+                    && failure.message.contains("out of range"),
+                "{}",
+                failure.message
+            );
+        }
+    }
+
+    #[test]
+    fn empty_log_group_entries_are_skipped_and_none_left_is_an_error() {
+        let given = |list: &[&str]| list.iter().map(|g| g.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            log_groups(&given(&["/bb/app", "", " "])).unwrap(),
+            ["/bb/app"]
+        );
+        assert_eq!(
+            log_groups(&given(&[" /a", "/b", "/a"])).unwrap(),
+            ["/a", "/b"]
+        );
+        let failure = log_groups(&given(&[""])).unwrap_err();
+        assert_eq!(failure.code, EXIT_USAGE);
+        assert!(failure.message.contains("LOGPIPE_LOG_GROUPS"));
+    }
 }

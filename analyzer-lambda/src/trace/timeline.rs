@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use tracing_cloudwatch_logs::record::{LEVEL, MESSAGE, RESERVED_KEYS, SERVICE, SPANS, TIMESTAMP};
 
 use super::id::{TRACE_ID_KEYS, TraceId};
@@ -29,7 +31,7 @@ pub struct FoundEvent {
 /// One record of the trace, as the timeline shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
-    /// The record's `timestamp` (RFC 3339), else CloudWatch's event time.
+    /// The record's `timestamp` when it is an RFC 3339 time, else CloudWatch's event time.
     pub time: String,
     /// CloudWatch's event time, epoch ms (the sort key).
     pub timestamp_ms: i64,
@@ -91,7 +93,10 @@ pub fn entry(event: &FoundEvent, trace: &TraceId) -> Option<Entry> {
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     Some(Entry {
-        time: text(TIMESTAMP).unwrap_or_else(|| format_millis(event.timestamp)),
+        // Junk in a record's `timestamp` would otherwise stand in the time column.
+        time: text(TIMESTAMP)
+            .filter(|t| OffsetDateTime::parse(t, &Rfc3339).is_ok())
+            .unwrap_or_else(|| format_millis(event.timestamp)),
         timestamp_ms: event.timestamp,
         service: text(SERVICE).unwrap_or_else(|| service_from_log_group(&event.log_group)),
         level: text(LEVEL).unwrap_or_else(|| "-".to_owned()),
@@ -216,6 +221,21 @@ mod tests {
         // No `service` in the record: the log group names it; no `timestamp`: CloudWatch's.
         assert_eq!(entries[0].service, "fn");
         assert_eq!(entries[0].time, "1970-01-01T00:00:00.001Z");
+    }
+
+    #[test]
+    fn a_record_timestamp_that_is_not_a_time_gives_way_to_cloudwatchs() {
+        for junk in [
+            json!("x"),
+            json!(""),
+            json!("2026-13-01T00:00:00Z"),
+            json!(17),
+        ] {
+            let mut record = layer_record("payments", "charge failed", TRACE);
+            record["timestamp"] = junk.clone();
+            let e = entry(&event("/g", "1", 1_795_525_200_000, record), &trace()).unwrap();
+            assert_eq!(e.time, "2026-11-24T13:00:00.000Z", "{junk}");
+        }
     }
 
     #[test]

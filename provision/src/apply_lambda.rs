@@ -59,6 +59,8 @@ pub async fn run(c: &Clients, t: Target<'_>, op: &Op) -> Result<()> {
                 .function_name(&name)
                 .zip_file(Blob::new(zip.bytes.clone()))
                 .architectures(Architecture::from(d.function.architecture.as_str()))
+                .customize()
+                .config_override(upload_timeouts())
                 .send()
                 .await
                 .map_err(|e| aws(e, format!("uploading new code to Lambda function {name}")))?;
@@ -188,6 +190,8 @@ async fn create(c: &Clients, n: &Names, (d, zip): (&Desired, &LambdaZip)) -> Res
                     .build(),
             )
             .set_tags(Some(n.tags().into_iter().collect()))
+            .customize()
+            .config_override(upload_timeouts())
             .send()
             .await;
         match result {
@@ -233,6 +237,19 @@ async fn wait_ready(c: &Clients, name: &str) -> Result<()> {
         },
     )
     .await
+}
+
+/// The timeouts of the calls that upload the zip: the read timeout counts from when the
+/// request starts, so a zip of megabytes over a slow link needs longer than the
+/// [`logpipe_aws::READ_TIMEOUT`] every other call has.
+fn upload_timeouts() -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::config::Builder::default().timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(logpipe_aws::CONNECT_TIMEOUT)
+            .read_timeout(std::time::Duration::from_secs(300))
+            .operation_timeout(std::time::Duration::from_secs(600))
+            .build(),
+    )
 }
 
 #[cfg(test)]

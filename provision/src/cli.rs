@@ -35,7 +35,9 @@ pub struct Global {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Application log group to subscribe (repeatable; comma-separated in the environment).
+    /// Application log group of the stack (repeatable; comma-separated in the environment):
+    /// `plan`/`up` subscribe it, `status` and `down` look at it (and find it by the
+    /// function's permissions only while the function exists).
     #[arg(
         long = "log-group",
         env = "LOGPIPE_LOG_GROUPS",
@@ -52,7 +54,8 @@ pub struct Global {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compare the desired resources with what exists and print the steps; changes nothing.
+    /// Compare the desired resources with what exists and print the steps; changes nothing
+    /// in AWS. Builds the analyzer's zip to compare its code, unless --lambda-zip is given.
     Plan(StackArgs),
     /// Apply the plan, printing each step as it runs. Running it again finds nothing to do.
     Up(StackArgs),
@@ -73,6 +76,11 @@ pub struct DownArgs {
     /// (without it they are kept, and `down` says so).
     #[arg(long)]
     pub delete_log_groups_with_data: bool,
+    /// Also delete the incidents table when it holds incidents, and the dead-letter queue
+    /// when it holds events the analyzer failed on (without it they are kept, and `down`
+    /// says so; a later `up` uses them again).
+    #[arg(long)]
+    pub delete_incidents: bool,
     /// Print what `down` would delete and keep; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -205,6 +213,7 @@ mod tests {
             cli.command,
             Command::Down(DownArgs {
                 delete_log_groups_with_data: true,
+                delete_incidents: false,
                 dry_run: false
             })
         ));

@@ -161,13 +161,43 @@ async fn table(c: &Clients, names: &Names) -> Result<Option<TableState>> {
         .send()
         .await
         .map_err(|e| aws(e, format!("reading the tags of DynamoDB table {name}")))?;
+    let tags = tags(tag_list.tags().iter().map(|t| (t.key(), t.value())));
+    let holds_items = if names.is_ours(&tags) {
+        holds_items(c, &name).await?
+    } else {
+        None
+    };
     Ok(Some(TableState {
-        tags: tags(tag_list.tags().iter().map(|t| (t.key(), t.value()))),
+        tags,
         hash_key,
         on_demand,
         indexes,
         ttl_attribute,
+        holds_items,
     }))
+}
+
+/// Whether a table holds at least one item: a `Scan` that stops after one item and returns
+/// only the count. DescribeTable's `ItemCount` is refreshed about every six hours, so a
+/// table written a minute ago could read as empty
+/// (<https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html>).
+async fn holds_items(c: &Clients, table: &str) -> Result<Option<bool>> {
+    match c
+        .dynamodb
+        .scan()
+        .table_name(table)
+        .limit(1)
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out.count() > 0 || out.last_evaluated_key().is_some())),
+        Err(e) if e.code().is_none() && e.as_service_error().is_some() => Ok(None),
+        Err(e) => Err(aws(
+            e,
+            format!("looking for incidents in DynamoDB table {table}"),
+        )),
+    }
 }
 
 async fn queue(c: &Clients, names: &Names) -> Result<Option<QueueState>> {
@@ -192,7 +222,48 @@ async fn queue(c: &Clients, names: &Names) -> Result<Option<QueueState>> {
         .tags()
         .map(|t| tags(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
         .unwrap_or_default();
-    Ok(Some(QueueState { url, tags }))
+    let holds_messages = if names.is_ours(&tags) {
+        holds_messages(c, &name, &url).await?
+    } else {
+        None
+    };
+    Ok(Some(QueueState {
+        url,
+        tags,
+        holds_messages,
+    }))
+}
+
+/// Whether a queue holds messages, visible or being received. The counts are approximate
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html>);
+/// an answer without them leaves it unknown, and `down` then keeps the queue.
+async fn holds_messages(c: &Clients, name: &str, url: &str) -> Result<Option<bool>> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let out = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(A::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .map_err(|e| aws(e, format!("counting the messages of SQS queue {name}")))?;
+    let Some(attributes) = out.attributes() else {
+        return Ok(None);
+    };
+    let mut total = 0u64;
+    for name in [
+        A::ApproximateNumberOfMessages,
+        A::ApproximateNumberOfMessagesNotVisible,
+        A::ApproximateNumberOfMessagesDelayed,
+    ] {
+        match attributes.get(&name).map(|n| n.parse::<u64>()) {
+            Some(Ok(n)) => total += n,
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(total > 0))
 }
 
 /// A filter policy as stored: absent, empty or `{}` all mean "no filter".

@@ -1,7 +1,6 @@
 //! AWS errors as users should read them: which resource, what AWS said, what to do next.
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// What to do about an error code AWS returned (pure, so it can be tested without AWS).
@@ -53,18 +52,33 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    let endpoint = endpoint();
     let message = match (&err, err.code()) {
         (_, Some(code)) => format!("{code}: {}", err.message().unwrap_or("no message")),
         (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), None) => {
             return anyhow::anyhow!(
-                "{doing}: could not reach AWS ({}). Check the network, the region and \
-                 AWS_ENDPOINT_URL, then run again",
-                DisplayErrorContext(&err)
+                "{doing}: could not reach AWS{endpoint} ({}). Check the network, the region \
+                 and AWS_ENDPOINT_URL, then run again",
+                logpipe_aws::describe_error(&err)
             );
         }
-        (_, None) => DisplayErrorContext(&err).to_string(),
+        (SdkError::ServiceError(_) | SdkError::ResponseError(_), None) => {
+            return anyhow::anyhow!(
+                "{doing}: the endpoint{endpoint} answered, but not as AWS does ({}). Check \
+                 that AWS_ENDPOINT_URL points at AWS or at an emulator of this service",
+                logpipe_aws::describe_error(&err)
+            );
+        }
+        (_, None) => logpipe_aws::describe_error(&err),
     };
     anyhow::anyhow!("{doing}: {message}. What to do: {}", hint(err.code()))
+}
+
+/// ` at <url>` when `AWS_ENDPOINT_URL` sends every call somewhere else than AWS.
+fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL")
+        .map(|url| format!(" at {url}"))
+        .unwrap_or_default()
 }
 
 /// Like [`aws`], for the CloudWatch dashboard calls: `aws-sdk-cloudwatch` speaks Smithy's
@@ -81,9 +95,7 @@ where
     if !answered_unreadably {
         return aws(err, doing);
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .map(|url| format!(" at {url}"))
-        .unwrap_or_default();
+    let endpoint = endpoint();
     anyhow::anyhow!(
         "{doing}: the endpoint{endpoint} did not answer in CloudWatch's dashboard protocol \
          (Smithy RPC v2 CBOR; moto does not serve it). Run again with --no-dashboard \
@@ -151,5 +163,39 @@ mod tests {
         assert!(hint(Some("ExpiredToken")).contains("refresh"));
         assert!(hint(Some("ResourceConflictException")).contains("wait"));
         assert!(hint(None).contains("run again"));
+    }
+
+    #[test]
+    fn unreachable_and_foreign_endpoints_are_one_plain_line() {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let refused: SdkError<CreateFunctionError, Response> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "tcp connect error: Connection refused (os error 111)",
+            ))));
+        let text = aws(refused, "reading DynamoDB table logpipe-Incidents").to_string();
+        assert!(text.contains("could not reach AWS"), "{text}");
+        assert!(text.contains("Connection refused"), "{text}");
+        assert!(
+            !text.contains("DispatchFailure {") && !text.contains("ConnectorError {"),
+            "{text}"
+        );
+
+        // A web server that is not AWS: an answer without an error code.
+        let html: SdkError<CreateFunctionError, Response> = SdkError::service_error(
+            CreateFunctionError::unhandled("unexpected token '<'"),
+            Response::new(
+                StatusCode::try_from(404).unwrap(),
+                SdkBody::from("<!DOCTYPE HTML>"),
+            ),
+        );
+        let text = aws(html, "reading SNS topic logpipe-alerts").to_string();
+        assert!(text.contains("answered, but not as AWS does"), "{text}");
+        assert!(text.contains("AWS_ENDPOINT_URL"), "{text}");
+        assert!(
+            !text.contains("finished steps") && !text.contains("SdkBody"),
+            "{text}"
+        );
+        assert!(!text.contains('\n'), "{text}");
     }
 }

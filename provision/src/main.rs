@@ -119,11 +119,14 @@ async fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         Command::Plan(args) | Command::Up(args) => {
             let mut settings = settings.context("internal error: no settings for plan/up")?;
+            // What exists is read before the zip is built (minutes the first time): a
+            // problem with the account or the endpoint shows at once.
+            let app_log_groups = Desired::new(names.clone(), &settings).app_log_groups;
+            let mut current =
+                current::read(&clients, &names, &app_log_groups, !g.no_dashboard).await?;
             let zip = lambda_zip(args)?;
             settings.code_sha256 = zip.sha256.clone();
             let desired = Desired::new(names.clone(), &settings);
-            let mut current =
-                current::read(&clients, &names, &desired.app_log_groups, !g.no_dashboard).await?;
             current.webhook_secret =
                 webhooks::read(&clients, &names, desired.webhooks.as_ref()).await?;
             let plan = plan::plan_up(&desired, &current);
@@ -154,6 +157,7 @@ async fn run(cli: Cli) -> Result<u8> {
             current.webhook_secret = webhooks::read(&clients, &names, None).await?;
             let options = DownOptions {
                 delete_log_groups_with_data: args.delete_log_groups_with_data,
+                delete_incidents: args.delete_incidents,
             };
             let plan = teardown::plan_down(&names, &current, options);
             if args.dry_run {
@@ -293,10 +297,17 @@ async fn execute(
         print(g, &json!({ "result": "refused", "plan": plan }), plan)?;
         return Ok(EXIT_REFUSED);
     }
-    if !g.json {
-        eprint!("{plan}");
-    }
     let total = plan.steps.len();
+    if !g.json {
+        if total == 0 {
+            // The summary below says there is nothing to do; the notes still matter.
+            for note in &plan.notes {
+                eprintln!("note: {note}");
+            }
+        } else {
+            eprint!("{plan}");
+        }
+    }
     for (i, step) in plan.steps.iter().enumerate() {
         eprintln!("[{}/{total}] {step}", i + 1);
         let started = Instant::now();

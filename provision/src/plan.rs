@@ -228,6 +228,21 @@ fn topic(desired: &Desired, current: &Current, plan: &mut Plan) {
             Some(_) => {}
         }
     }
+    // `up` adds subscribers and never removes one (an alert channel dropped by a forgotten
+    // flag would go silent); it says which ones it leaves.
+    for s in existing {
+        let wanted = desired
+            .subscriptions
+            .iter()
+            .any(|(d, _)| d.protocol == s.protocol && d.endpoint == s.endpoint);
+        if !wanted {
+            plan.notes.push(format!(
+                "left untouched: subscription {}:{} of {name} (not among this command's \
+                 --alert-* options; it keeps receiving alerts: unsubscribe it in SNS to stop it)",
+                s.protocol, s.endpoint
+            ));
+        }
+    }
 }
 
 fn filter_detail(filter_policy: &Option<serde_json::Value>) -> String {

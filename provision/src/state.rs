@@ -33,6 +33,9 @@ pub struct TableState {
     pub indexes: Vec<String>,
     /// The TTL attribute, when TTL is enabled (or being enabled).
     pub ttl_attribute: Option<String>,
+    /// Whether it holds incidents; `None` when not looked at (only a table of this stack is)
+    /// or when the answer could not be read.
+    pub holds_items: Option<bool>,
 }
 
 /// The SQS queue, if it exists.
@@ -42,6 +45,9 @@ pub struct QueueState {
     pub url: String,
     /// Tags.
     pub tags: Tags,
+    /// Whether it holds messages (events the analyzer failed on); `None` when not looked at
+    /// (only a queue of this stack is) or when the answer could not be read.
+    pub holds_messages: Option<bool>,
 }
 
 /// One subscription of the topic.

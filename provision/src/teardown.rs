@@ -10,11 +10,16 @@ use crate::step::{Action, Op, Plan, Step};
 pub struct DownOptions {
     /// Delete the log groups provision created even when they hold log events.
     pub delete_log_groups_with_data: bool,
+    /// Delete the incidents table even when it holds incidents, and the dead-letter queue
+    /// even when it holds failed events.
+    pub delete_incidents: bool,
 }
 
-/// The steps that remove every resource of `names`' stack found in `current`. A log group
-/// provision created is deleted only when it is known to hold no log event, or when
-/// `options` say to: the events in it are the application's (or the analyzer's) logs.
+/// The steps that remove every resource of `names`' stack found in `current`. What holds the
+/// user's data is deleted only when it is known to be empty, or when `options` say to: a log
+/// group provision created (the application's or the analyzer's logs), the incidents table
+/// (the incident history) and the dead-letter queue (events the analyzer failed on, to
+/// replay).
 pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan {
     let mut plan = Plan::default();
     let mut keep = |what: String| plan_note(&mut plan.notes, what);
@@ -82,9 +87,16 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
     for (group, state) in &current.log_groups {
         let empty = state.holds_events == Some(false);
         if names.is_ours(&state.tags) && !empty && !options.delete_log_groups_with_data {
+            // Once the function is gone, `down` finds an application's group only when it
+            // is named again: the command to delete it names it.
+            let name_it = if *group == names.function_log_group() {
+                String::new()
+            } else {
+                format!(" --log-group {group}")
+            };
             keep(format!(
-                "log group {group} ({}; run `provision down --delete-log-groups-with-data` to \
-                 delete it and its events)",
+                "log group {group} ({}; run `provision down --delete-log-groups-with-data\
+                 {name_it}` to delete it and its events)",
                 if state.holds_events.is_some() {
                     "it holds log events"
                 } else {
@@ -134,7 +146,19 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
         }
     }
     if let Some(q) = &current.queue {
-        if names.is_ours(&q.tags) {
+        let empty = q.holds_messages == Some(false);
+        if names.is_ours(&q.tags) && !empty && !options.delete_incidents {
+            keep(format!(
+                "SQS queue {} ({}; replay or read them, then run `provision down \
+                 --delete-incidents` to delete it)",
+                names.queue(),
+                if q.holds_messages.is_some() {
+                    "it holds events the analyzer failed on"
+                } else {
+                    "it may hold events the analyzer failed on: it could not be confirmed empty"
+                }
+            ));
+        } else if names.is_ours(&q.tags) {
             steps.push(Step::new(
                 Action::Delete,
                 "sqs-queue",
@@ -146,7 +170,19 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
         }
     }
     if let Some(t) = &current.table {
-        if names.is_ours(&t.tags) {
+        let empty = t.holds_items == Some(false);
+        if names.is_ours(&t.tags) && !empty && !options.delete_incidents {
+            keep(format!(
+                "DynamoDB table {} ({}; a later `up` uses it again; run `provision down \
+                 --delete-incidents` to delete it and its incidents)",
+                names.table(),
+                if t.holds_items.is_some() {
+                    "it holds incidents"
+                } else {
+                    "it may hold incidents: it could not be confirmed empty"
+                }
+            ));
+        } else if names.is_ours(&t.tags) {
             steps.push(
                 Step::new(
                     Action::Delete,
@@ -154,7 +190,11 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
                     names.table(),
                     Op::DeleteTable,
                 )
-                .detail("and every incident in it"),
+                .detail(if empty {
+                    "holds no incident"
+                } else {
+                    "and every incident in it (--delete-incidents)"
+                }),
             );
         } else {
             keep(format!(
@@ -289,7 +329,15 @@ mod tests {
             .collect();
         assert_eq!(kept.len(), 2, "{kept:?}");
         assert!(kept[0].contains("/app/orders") && kept[0].contains("holds log events"));
+        // Once the function is gone, only `--log-group` makes `down` find an application's
+        // group again: the advice names it. The analyzer's own group is found by name.
+        assert!(
+            kept[0].contains("--delete-log-groups-with-data --log-group /app/orders`"),
+            "{}",
+            kept[0]
+        );
         assert!(kept[1].contains("/aws/lambda/logpipe-analyzer") && kept[1].contains("may hold"));
+        assert!(!kept[1].contains("--log-group"), "{}", kept[1]);
         // The filter still goes: the group stays, the subscription does not.
         assert!(
             plan.steps
@@ -298,6 +346,7 @@ mod tests {
         );
         let told = DownOptions {
             delete_log_groups_with_data: true,
+            ..DownOptions::default()
         };
         assert_eq!(
             deleted(&plan_down(&d.names, &current, told)),
@@ -307,5 +356,46 @@ mod tests {
                 "/aws/lambda/logpipe-analyzer"
             ]
         );
+    }
+
+    #[test]
+    fn down_keeps_incidents_and_failed_events_unless_told() {
+        let d = Desired::new(names(), &settings());
+        let deletes =
+            |plan: &Plan, resource: &str| plan.steps.iter().any(|s| s.resource == resource);
+        let mut current = matching(&d);
+        // Empty: both go, saying so.
+        let plan = plan_down(&d.names, &current, DownOptions::default());
+        assert!(deletes(&plan, "dynamodb-table") && deletes(&plan, "sqs-queue"));
+        assert!(plan.steps.iter().any(|s| s.detail == "holds no incident"));
+
+        for (items, messages) in [(Some(true), Some(true)), (None, None)] {
+            current.table.as_mut().unwrap().holds_items = items;
+            current.queue.as_mut().unwrap().holds_messages = messages;
+            let plan = plan_down(&d.names, &current, DownOptions::default());
+            assert!(!deletes(&plan, "dynamodb-table"), "{items:?}");
+            assert!(!deletes(&plan, "sqs-queue"), "{messages:?}");
+            let notes = plan.notes.join("\n");
+            assert!(
+                notes.contains("DynamoDB table logpipe-Incidents"),
+                "{notes}"
+            );
+            assert!(notes.contains("SQS queue logpipe-analyzer-dlq"), "{notes}");
+            assert_eq!(notes.matches("--delete-incidents").count(), 2, "{notes}");
+            // Everything else still goes.
+            assert!(deletes(&plan, "lambda-function") && deletes(&plan, "iam-role"));
+
+            let told = DownOptions {
+                delete_incidents: true,
+                ..DownOptions::default()
+            };
+            let plan = plan_down(&d.names, &current, told);
+            assert!(deletes(&plan, "dynamodb-table") && deletes(&plan, "sqs-queue"));
+            assert!(
+                plan.steps
+                    .iter()
+                    .any(|s| { s.detail == "and every incident in it (--delete-incidents)" })
+            );
+        }
     }
 }

@@ -52,10 +52,12 @@ pub(crate) fn matching(desired: &Desired) -> Current {
             on_demand: true,
             indexes: INDEXES.iter().map(|i| i.name.to_string()).collect(),
             ttl_attribute: Some(TTL_ATTRIBUTE.into()),
+            holds_items: Some(false),
         }),
         queue: Some(QueueState {
             url: "http://q".into(),
             tags: tags.clone(),
+            holds_messages: Some(false),
         }),
         topic: Some(TopicState {
             tags: tags.clone(),
@@ -354,6 +356,28 @@ fn groups_dropped_from_the_options_are_noted_not_unsubscribed() {
         "{plan}"
     );
     assert!(!plan.steps.iter().any(|s| s.action == Action::Delete));
+}
+
+#[test]
+fn subscribers_dropped_from_the_options_are_noted_not_unsubscribed() {
+    let mut d = desired();
+    let current = matching(&d);
+    let dropped = d.subscriptions.remove(0).0;
+    let plan = plan_up(&d, &current);
+    assert!(plan.is_empty(), "{plan}");
+    let label = format!("{}:{}", dropped.protocol, dropped.endpoint);
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains(&label) && n.contains("keeps receiving alerts")),
+        "{plan}"
+    );
+    // The ones still asked for are not noted.
+    let all = plan_up(&desired(), &current);
+    assert!(
+        !all.notes.iter().any(|n| n.contains("keeps receiving")),
+        "{all}"
+    );
 }
 
 #[test]

@@ -179,6 +179,122 @@ async fn down_leaves_an_application_log_group_that_holds_events() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn down_keeps_the_incidents_and_the_failed_events_unless_told() {
+    let moto = Moto::start();
+    let sdk = Sdk::new(&moto).await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = lambda_zip(dir.path(), "#!/bin/sh\n");
+    let zip_arg = zip.to_str().unwrap();
+    let up = provision(
+        &moto,
+        &["up", "--json", "--no-dashboard", "--lambda-zip", zip_arg],
+    );
+    assert_eq!(up.status.code(), Some(0));
+
+    // An incident, as the analyzer stores it, and an event the analyzer failed on.
+    sdk.dynamodb
+        .put_item()
+        .table_name("logpipe-Incidents")
+        .item(
+            "incident_id",
+            aws_sdk_dynamodb::types::AttributeValue::S("0123abcd".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let queue_url = sdk
+        .sqs
+        .get_queue_url()
+        .queue_name("logpipe-analyzer-dlq")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    sdk.sqs
+        .send_message()
+        .queue_url(&queue_url)
+        .message_body(r#"{"awslogs":{"data":"..."}}"#)
+        .send()
+        .await
+        .unwrap();
+
+    let down = provision(&moto, &["down", "--json", "--no-dashboard"]);
+    assert_eq!(down.status.code(), Some(0));
+    let notes = json_of(&down)["plan"]["notes"].to_string();
+    assert!(
+        notes.contains("DynamoDB table logpipe-Incidents (it holds incidents"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("SQS queue logpipe-analyzer-dlq (it holds events"),
+        "{notes}"
+    );
+    let table = sdk
+        .dynamodb
+        .describe_table()
+        .table_name("logpipe-Incidents")
+        .send()
+        .await;
+    assert!(table.is_ok(), "the incidents are kept");
+    assert!(
+        sdk.sqs
+            .get_queue_url()
+            .queue_name("logpipe-analyzer-dlq")
+            .send()
+            .await
+            .is_ok()
+    );
+    // The rest of the stack is gone.
+    assert!(
+        sdk.lambda
+            .get_function()
+            .function_name("logpipe-analyzer")
+            .send()
+            .await
+            .is_err()
+    );
+
+    // A later `up` takes the kept table as it is; told, `down` deletes both.
+    let up = provision(
+        &moto,
+        &["up", "--json", "--no-dashboard", "--lambda-zip", zip_arg],
+    );
+    assert_eq!(up.status.code(), Some(0));
+    let count = sdk
+        .dynamodb
+        .scan()
+        .table_name("logpipe-Incidents")
+        .send()
+        .await
+        .unwrap()
+        .count();
+    assert_eq!(count, 1);
+    let purge = provision(
+        &moto,
+        &["down", "--json", "--no-dashboard", "--delete-incidents"],
+    );
+    assert_eq!(purge.status.code(), Some(0));
+    assert!(
+        sdk.dynamodb
+            .describe_table()
+            .table_name("logpipe-Incidents")
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        sdk.sqs
+            .get_queue_url()
+            .queue_name("logpipe-analyzer-dlq")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn invalid_input_is_refused_before_anything_is_created() {
     let moto = Moto::start();
     let sdk = Sdk::new(&moto).await;

@@ -26,7 +26,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(Arc::new(provider), deadline);
     serve(
         args.listen,
-        &args.telemetry(),
+        args.telemetry(),
         Some(&upstream),
         app::app(state),
     )
@@ -41,7 +41,7 @@ pub async fn run_payments(args: PaymentsArgs) -> anyhow::Result<()> {
     };
     serve(
         args.listen,
-        &args.telemetry(),
+        args.telemetry(),
         None,
         app::payments_app(state),
     )
@@ -53,11 +53,12 @@ pub async fn run_payments(args: PaymentsArgs) -> anyhow::Result<()> {
 /// `--log-shutdown-timeout-ms`) and prints `log events: delivered N, dropped M` to stderr.
 async fn serve(
     listen: SocketAddr,
-    settings: &TelemetrySettings,
+    mut settings: TelemetrySettings,
     upstream: Option<&str>,
     router: Router,
 ) -> anyhow::Result<()> {
-    let guard = telemetry::init(settings)
+    let log_stream = settings.resolve_log_stream().to_owned();
+    let guard = telemetry::init(&settings)
         .await
         .context("setting up logging")?;
     crate::panics::install_hook();
@@ -69,7 +70,7 @@ async fn serve(
     info!(
         listen = %local,
         log_group = %settings.log_group,
-        log_stream = settings.log_stream.as_deref().unwrap_or("<default>"),
+        log_stream,
         payments_url = upstream,
         "{} listening",
         settings.service

@@ -37,6 +37,17 @@ pub struct TelemetrySettings {
     pub shutdown_timeout: Duration,
 }
 
+impl TelemetrySettings {
+    /// The log stream records go to: the one given, or else the layer's per-process default
+    /// ([`tracing_cloudwatch_logs::default_stream_name`]), filled in here. The default holds
+    /// the start time, so it is computed once and kept: the name printed at start-up is then
+    /// the one the layer writes to.
+    pub fn resolve_log_stream(&mut self) -> &str {
+        self.log_stream
+            .get_or_insert_with(|| tracing_cloudwatch_logs::default_stream_name(&self.service))
+    }
+}
+
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
@@ -100,4 +111,36 @@ pub async fn init(settings: &TelemetrySettings) -> Result<WorkerGuard, Telemetry
     let (subscriber, guard) = subscriber(settings, client)?;
     tracing::subscriber::set_global_default(subscriber)?;
     Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(log_stream: Option<&str>) -> TelemetrySettings {
+        TelemetrySettings {
+            service: "orders-api".into(),
+            log_group: "/demo/orders-api".into(),
+            log_stream: log_stream.map(str::to_owned),
+            filter: DEFAULT_FILTER.into(),
+            stdout: false,
+            shutdown_timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn the_default_log_stream_is_resolved_to_its_real_name_once() {
+        let mut settings = settings(None);
+        let name = settings.resolve_log_stream().to_owned();
+        assert!(name.starts_with("orders-api/"), "{name}");
+        assert!(!name.contains('<'), "{name}");
+        // Kept: the layer is built with the very name that was printed.
+        assert_eq!(settings.log_stream.as_deref(), Some(name.as_str()));
+        assert_eq!(settings.resolve_log_stream(), name);
+    }
+
+    #[test]
+    fn a_given_log_stream_is_kept() {
+        assert_eq!(settings(Some("demo")).resolve_log_stream(), "demo");
+    }
 }

@@ -96,6 +96,21 @@ impl Summary {
     pub fn total(&self) -> usize {
         self.by_status.values().sum()
     }
+
+    /// A hint when requests got no answer at all: no scenario asks for that (even the
+    /// timeout scenario expects a 504), so it is the client giving up first or the service
+    /// going away.
+    pub fn no_response_hint(&self, timeout_ms: u64) -> Option<String> {
+        let missing = self.by_status.get(&None).copied().unwrap_or_default();
+        (missing > 0).then(|| {
+            format!(
+                "{missing} of {} request(s) got no response: if they timed out, raise \
+                 --timeout-ms (now {timeout_ms}) above the service's --payment-deadline-ms; \
+                 otherwise check that the service is still running",
+                self.total()
+            )
+        })
+    }
 }
 
 impl fmt::Display for Summary {
@@ -170,6 +185,9 @@ pub async fn run(args: TrafficArgs) -> anyhow::Result<()> {
     progress.finish();
     summary.elapsed = started.elapsed();
     print!("{summary}");
+    if let Some(hint) = summary.no_response_hint(args.timeout_ms) {
+        eprintln!("demo-api: warning: {hint}");
+    }
     Ok(())
 }
 
@@ -337,5 +355,19 @@ mod tests {
         let text = summary.to_string();
         assert!(text.contains("  500 Panic        b\n"), "{text}");
         assert!(text.contains("no response: 1"), "{text}");
+        let hint = summary.no_response_hint(5).unwrap();
+        assert!(hint.starts_with("1 of 5 request(s)"), "{hint}");
+        assert!(hint.contains("--timeout-ms (now 5)"), "{hint}");
+    }
+
+    #[test]
+    fn answered_requests_need_no_hint() {
+        let mut summary = Summary::default();
+        summary.record(Outcome {
+            scenario: Scenario::Panic,
+            status: Some(500),
+            trace_id: "a".to_owned(),
+        });
+        assert_eq!(summary.no_response_hint(10_000), None);
     }
 }

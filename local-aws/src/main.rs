@@ -2,12 +2,13 @@
 //! subscription filters would deliver. Progress on stderr; the final counts as JSON on stdout.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use local_aws::lambda::{LocalFunction, StartOptions, read_config};
-use local_aws::subscription::Subscriptions;
+use local_aws::lambda::{LocalFunction, StartError, StartOptions, read_config};
+use local_aws::subscription::{Subscriptions, check_warnings};
 
 /// Runs a Lambda function from its deployment zip behind a local Runtime API, and delivers to
 /// it, as CloudWatch Logs would, the log events its subscription filters match.
@@ -27,21 +28,64 @@ struct Args {
     #[arg(long)]
     zip: PathBuf,
     /// Log groups to follow (repeatable); default: every log group, for filters sending to the
-    /// function.
+    /// function. A named group that does not exist or has no subscription filter to the
+    /// function is a warning on stderr, not an error: filters are read again on every poll, so
+    /// one created later (by `provision up`) is followed from then on.
     #[arg(long = "log-group")]
     log_groups: Vec<String>,
-    /// Milliseconds between two reads of the log groups.
-    #[arg(long, default_value_t = 1000)]
+    /// Milliseconds between two reads of the log groups (at least 100).
+    #[arg(long, default_value_t = 1000, value_parser = parse_poll_interval)]
     poll_interval_ms: u64,
-    /// Seconds before the second and the third attempt of a failed invocation (Lambda: 60,120).
-    #[arg(long, value_delimiter = ',', default_values_t = [60.0, 120.0])]
-    retry_delays: Vec<f64>,
+    /// Seconds before the second and the third attempt of a failed invocation, two numbers
+    /// separated by a comma (Lambda: 60,120).
+    #[arg(long, default_value = "60,120", value_parser = parse_retry_delays)]
+    retry_delays: [Duration; 2],
     /// Deliver what is there once, wait for the invocations, and exit.
     #[arg(long)]
     once: bool,
-    /// On exit, the longest wait for outstanding invocations, in seconds.
+    /// On exit, the longest wait for outstanding invocations, in seconds (0: do not wait).
     #[arg(long, default_value_t = 60)]
     drain_timeout: u64,
+}
+
+/// At least 100 ms: each poll makes a few calls per log group, and a tighter loop would only
+/// load the emulator. (Smaller values used to be raised to 100 silently.)
+fn parse_poll_interval(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(ms) if ms >= 100 => Ok(ms),
+        Ok(ms) => Err(format!("{ms} ms is too short: give 100 or more")),
+        Err(_) => Err("not a whole number of milliseconds: give 100 or more".to_string()),
+    }
+}
+
+/// `60,120`: the waits before the second and the third attempt, in seconds. Checked here so that
+/// a wrong value is a usage error, and so that `Duration` never sees a negative, infinite or
+/// NaN number (it panics on them).
+fn parse_retry_delays(text: &str) -> Result<[Duration; 2], String> {
+    let usage = "two numbers of seconds separated by a comma, like 60,120";
+    let delays = text
+        .split(',')
+        .map(|part| {
+            let seconds: f64 = part
+                .trim()
+                .parse()
+                .map_err(|_| format!("{part:?} is not a number: give {usage}"))?;
+            Duration::try_from_secs_f64(seconds)
+                .map_err(|_| format!("{part:?} is not a number of seconds from 0 on: give {usage}"))
+        })
+        .collect::<Result<Vec<Duration>, String>>()?;
+    <[Duration; 2]>::try_from(delays)
+        .map_err(|d| format!("{} value(s) given: give {usage}", d.len()))
+}
+
+/// The error as the user sees it, with what to do when there is something to do.
+fn start_hint(err: StartError) -> anyhow::Error {
+    match err {
+        StartError::FunctionNotFound { .. } => {
+            anyhow::anyhow!("{err}: run `provision up` first, or check --function")
+        }
+        other => other.into(),
+    }
 }
 
 async fn shutdown_signal() {
@@ -87,19 +131,26 @@ async fn deliver(subscriptions: &mut Subscriptions, function: &LocalFunction) ->
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
     let args = Args::parse();
+    // One line of causes and exit code 1, not the `Debug` form returning the error from `main`
+    // would print (with a backtrace when RUST_BACKTRACE is set).
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("local-lambda: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
     let sdk = logpipe_aws::load_config().await?;
     let lambda = aws_sdk_lambda::Client::new(&sdk);
-    let (config, mut retry) = read_config(&lambda, &args.function).await?;
-    if let [second, third] = args.retry_delays[..] {
-        retry.delays = [
-            Duration::from_secs_f64(second.max(0.0)),
-            Duration::from_secs_f64(third.max(0.0)),
-        ];
-    } else {
-        anyhow::bail!("--retry-delays takes two values (seconds), like 60,120");
-    }
+    let (config, mut retry) = read_config(&lambda, &args.function)
+        .await
+        .map_err(start_hint)?;
+    retry.delays = args.retry_delays;
     let function = LocalFunction::start(&sdk, config.clone(), &args.zip, StartOptions { retry })
         .await
         .context("starting the function locally")?;
@@ -119,7 +170,13 @@ async fn main() -> Result<()> {
     );
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let mut subscriptions = Subscriptions::new(logs, &config.arn, args.log_groups.clone());
-    let interval = Duration::from_millis(args.poll_interval_ms.max(100));
+    // A failed check is not fatal: the first poll reports the same failure and retries.
+    if let Ok(groups) = subscriptions.check().await {
+        for warning in check_warnings(&config.arn, !args.log_groups.is_empty(), &groups) {
+            eprintln!("local-lambda: warning: {warning}");
+        }
+    }
+    let interval = Duration::from_millis(args.poll_interval_ms);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
@@ -165,4 +222,69 @@ async fn main() -> Result<()> {
     eprintln!("local-lambda: done: {}", serde_json::to_string(&stats)?);
     println!("{}", serde_json::to_string(&stats)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(extra: &[&str]) -> Result<Args, clap::Error> {
+        let mut argv = vec!["local-lambda", "--function", "f", "--zip", "f.zip"];
+        argv.extend_from_slice(extra);
+        Args::try_parse_from(argv)
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn retry_delays_are_two_non_negative_numbers() {
+        let secs = |a: f64, b: f64| [Duration::from_secs_f64(a), Duration::from_secs_f64(b)];
+        assert_eq!(parse(&[]).unwrap().retry_delays, secs(60.0, 120.0));
+        let args = parse(&["--retry-delays", "0.2,0.4"]).unwrap();
+        assert_eq!(args.retry_delays, secs(0.2, 0.4));
+        for bad in ["1", "1,2,3", "-1,2", "NaN,1", "inf,1", "a,b", ""] {
+            let err = parse(&["--retry-delays", bad]).expect_err(bad);
+            // A usage error (exit code 2), not a failure of the run.
+            assert_eq!(err.exit_code(), 2, "{bad}: {err}");
+        }
+        let err = parse(&["--retry-delays", "1"]).unwrap_err().to_string();
+        assert!(err.contains("like 60,120"), "{err}");
+    }
+
+    #[test]
+    fn help_shows_the_retry_delays_default_as_it_is_typed() {
+        use clap::CommandFactory;
+        let help = Args::command().render_long_help().to_string();
+        assert!(help.contains("[default: 60,120]"), "{help}");
+    }
+
+    #[test]
+    fn a_poll_interval_under_100_ms_is_a_usage_error() {
+        let err = parse(&["--poll-interval-ms", "10"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        assert_eq!(
+            parse(&["--poll-interval-ms", "100"])
+                .unwrap()
+                .poll_interval_ms,
+            100
+        );
+    }
+
+    #[test]
+    fn a_missing_function_says_what_to_do_once() {
+        let err = start_hint(StartError::FunctionNotFound {
+            function: "f".into(),
+            message: "ResourceNotFoundException: Function not found: arn:aws:lambda:f".into(),
+        });
+        let text = format!("{err:#}");
+        assert_eq!(text.matches("Function not found").count(), 1, "{text}");
+        assert!(
+            text.ends_with("run `provision up` first, or check --function"),
+            "{text}"
+        );
+    }
 }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use aws_smithy_types::error::display::DisplayErrorContext;
+use logpipe_aws::describe_error;
 use tokio::sync::{mpsc, oneshot};
 use tracing_cloudwatch_logs::limits::{
     EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES,
@@ -254,7 +254,7 @@ async fn put(
         .set_log_events(Some(events))
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("PutLogEvents to {stream}: {}", DisplayErrorContext(e)))?;
+        .map_err(|e| anyhow::anyhow!("PutLogEvents to {stream}: {}", describe_error(&e)))?;
     Ok(())
 }
 
@@ -271,7 +271,7 @@ where
     match result {
         Ok(_) => Ok(()),
         Err(err) if err.code() == Some("ResourceAlreadyExistsException") => Ok(()),
-        Err(err) => Err(anyhow::anyhow!("{}", DisplayErrorContext(err))),
+        Err(err) => Err(anyhow::anyhow!("{}", describe_error(&err))),
     }
 }
 

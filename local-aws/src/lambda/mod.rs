@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError;
+use logpipe_aws::describe_error;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
@@ -29,6 +31,14 @@ use retry::RetryPolicy;
 /// Why a function cannot be run locally.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The function does not exist (`ResourceNotFoundException`).
+    #[error("Lambda has no function {function} ({message})")]
+    FunctionNotFound {
+        /// The function, as asked for.
+        function: String,
+        /// What Lambda answered.
+        message: String,
+    },
     /// A Lambda API call failed.
     #[error("{call} for {function} failed: {message}")]
     Lambda {
@@ -74,15 +84,27 @@ fn is_loopback(endpoint: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
 }
 
-fn describe<E: std::error::Error>(err: E) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// `GetFunctionConfiguration`'s failure as a [`StartError`]: a missing function gets a variant
+/// of its own, so that a caller can say what to do about it.
+fn config_error(
+    function: &str,
+    err: aws_sdk_lambda::error::SdkError<GetFunctionConfigurationError>,
+) -> StartError {
+    if err
+        .as_service_error()
+        .is_some_and(|e| e.is_resource_not_found_exception())
+    {
+        return StartError::FunctionNotFound {
+            function: function.to_string(),
+            // The service error alone: the SDK error around it adds only "service error".
+            message: describe_error(&err.into_service_error()),
+        };
     }
-    text
+    StartError::Lambda {
+        call: "GetFunctionConfiguration",
+        function: function.to_string(),
+        message: describe_error(&err),
+    }
 }
 
 /// Reads `function`'s configuration and asynchronous invocation settings.
@@ -95,11 +117,7 @@ pub async fn read_config(
         .function_name(function)
         .send()
         .await
-        .map_err(|e| StartError::Lambda {
-            call: "GetFunctionConfiguration",
-            function: function.to_string(),
-            message: describe(e),
-        })?;
+        .map_err(|e| config_error(function, e))?;
     let name = out.function_name().unwrap_or(function).to_string();
     let variables: BTreeMap<String, String> = out
         .environment()
@@ -225,7 +243,7 @@ impl LocalFunction {
             Some(provider) => provider
                 .provide_credentials()
                 .await
-                .map_err(|e| StartError::Credentials(describe(e)))?,
+                .map_err(|e| StartError::Credentials(describe_error(&e)))?,
             None => return Err(StartError::Credentials("none configured".into())),
         };
         let logs = FunctionLogs::start(
@@ -412,5 +430,53 @@ mod tests {
         assert!(!is_loopback(""));
         assert!(!is_loopback("https://logs.us-east-1.amazonaws.com"));
         assert!(!is_loopback("http://10.0.0.1:5000"));
+    }
+
+    fn sdk_error(
+        err: GetFunctionConfigurationError,
+        status: u16,
+    ) -> aws_sdk_lambda::error::SdkError<GetFunctionConfigurationError> {
+        let response = aws_sdk_lambda::config::http::HttpResponse::new(
+            status.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::empty(),
+        );
+        aws_sdk_lambda::error::SdkError::service_error(err, response)
+    }
+
+    #[test]
+    fn a_missing_function_is_said_once() {
+        use aws_sdk_lambda::types::error::ResourceNotFoundException;
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:nope";
+        let missing = ResourceNotFoundException::builder()
+            .message(format!("Function not found: {arn}"))
+            .build();
+        let err = config_error(
+            "nope",
+            sdk_error(
+                GetFunctionConfigurationError::ResourceNotFoundException(missing),
+                404,
+            ),
+        );
+        assert!(
+            matches!(&err, StartError::FunctionNotFound { function, .. } if function == "nope"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert_eq!(text.matches("Function not found").count(), 1, "{text}");
+        assert!(text.contains(arn), "{text}");
+    }
+
+    #[test]
+    fn other_lambda_failures_name_the_call_without_debug_output() {
+        let err = config_error(
+            "f",
+            sdk_error(GetFunctionConfigurationError::unhandled("boom"), 500),
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("GetFunctionConfiguration for f failed: "),
+            "{text}"
+        );
+        assert!(!text.contains("{"), "{text}");
     }
 }

@@ -21,6 +21,7 @@ pub mod payload;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_cloudwatchlogs::Client;
+use logpipe_aws::describe_error;
 use logpipe_filter_pattern::FilterPattern;
 use serde_json::Value;
 
@@ -50,15 +51,52 @@ pub enum PollError {
     },
 }
 
-fn describe<E: std::error::Error>(err: E) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// What a followed log group holds for the function, as [`Subscriptions::check`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupStatus {
+    /// The group does not exist.
+    Missing,
+    /// The group exists; none of its subscription filters sends to the function.
+    NotSubscribed,
+    /// At least one of its subscription filters sends to the function.
+    Subscribed,
+}
+
+/// The warnings worth printing before the first poll (pure). Warnings, not errors: filters are
+/// read again on every poll, so a group or filter created later (by `provision up`, or a
+/// service creating its group) is followed from then on.
+///
+/// `named` says whether the groups were named (`--log-group`), each of which should then be
+/// subscribed; otherwise every group was looked at, and one subscribed group is enough.
+pub fn check_warnings(
+    function_arn: &str,
+    named: bool,
+    groups: &[(String, GroupStatus)],
+) -> Vec<String> {
+    if !named {
+        if groups.iter().any(|(_, s)| *s == GroupStatus::Subscribed) {
+            return Vec::new();
+        }
+        return vec![format!(
+            "no log group has a subscription filter sending to {function_arn} yet: nothing is \
+             delivered until one exists (run `provision up`, or check --function)"
+        )];
     }
-    text
+    groups
+        .iter()
+        .filter_map(|(group, status)| match status {
+            GroupStatus::Missing => Some(format!(
+                "log group {group} does not exist: check --log-group (it is polled all the same, \
+                 in case it is created later)"
+            )),
+            GroupStatus::NotSubscribed => Some(format!(
+                "log group {group} has no subscription filter sending to {function_arn}: nothing \
+                 from it is delivered until one exists (run `provision up` with --log-group \
+                 {group}, or check --log-group)"
+            )),
+            GroupStatus::Subscribed => None,
+        })
+        .collect()
 }
 
 /// One Lambda event to invoke the function with, and what it carries.
@@ -143,7 +181,7 @@ impl Subscriptions {
                 .map_err(|e| PollError::Logs {
                     call: "DescribeLogGroups",
                     log_group: "*".into(),
-                    message: describe(e),
+                    message: describe_error(&e),
                 })?;
             names.extend(
                 page.log_groups()
@@ -155,6 +193,48 @@ impl Subscriptions {
                 _ => return Ok(names),
             }
         }
+    }
+
+    /// Looks once at what the followed groups hold for the function, for
+    /// [`check_warnings`]: whether each exists and has a subscription filter sending to it.
+    pub async fn check(&self) -> Result<Vec<(String, GroupStatus)>, PollError> {
+        let mut statuses = Vec::new();
+        for group in self.groups().await? {
+            let status = match self
+                .logs
+                .describe_subscription_filters()
+                .log_group_name(&group)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    let subscribed = out
+                        .subscription_filters()
+                        .iter()
+                        .any(|f| f.destination_arn() == Some(self.function_arn.as_str()));
+                    if subscribed {
+                        GroupStatus::Subscribed
+                    } else {
+                        GroupStatus::NotSubscribed
+                    }
+                }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                {
+                    GroupStatus::Missing
+                }
+                Err(e) => {
+                    return Err(PollError::Logs {
+                        call: "DescribeSubscriptionFilters",
+                        log_group: group,
+                        message: describe_error(&e),
+                    });
+                }
+            };
+            statuses.push((group, status));
+        }
+        Ok(statuses)
     }
 
     /// Reads what is new in every followed group and returns the deliveries to make.
@@ -180,7 +260,7 @@ impl Subscriptions {
                     return Err(PollError::Logs {
                         call: "DescribeSubscriptionFilters",
                         log_group: group,
-                        message: describe(e),
+                        message: describe_error(&e),
                     });
                 }
             };
@@ -312,7 +392,7 @@ async fn read_events(
             .map_err(|e| PollError::Logs {
                 call: "FilterLogEvents",
                 log_group: group.to_string(),
-                message: describe(e),
+                message: describe_error(&e),
             })?;
         events.extend(page.events().iter().filter_map(|e| {
             Some((
@@ -332,5 +412,53 @@ async fn read_events(
             }
             _ => return Ok(events),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:analyzer";
+
+    fn groups(statuses: &[(&str, GroupStatus)]) -> Vec<(String, GroupStatus)> {
+        statuses.iter().map(|(g, s)| (g.to_string(), *s)).collect()
+    }
+
+    #[test]
+    fn a_named_group_that_is_missing_or_not_subscribed_is_warned_about() {
+        let warnings = check_warnings(
+            ARN,
+            true,
+            &groups(&[
+                ("/no/such", GroupStatus::Missing),
+                ("/quiet", GroupStatus::NotSubscribed),
+                ("/demo/orders-api", GroupStatus::Subscribed),
+            ]),
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("/no/such does not exist"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].contains("/quiet has no subscription filter"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains(ARN), "{warnings:?}");
+    }
+
+    #[test]
+    fn every_group_needs_one_subscription_to_the_function() {
+        let some = groups(&[
+            ("/a", GroupStatus::NotSubscribed),
+            ("/b", GroupStatus::Subscribed),
+        ]);
+        assert!(check_warnings(ARN, false, &some).is_empty());
+        let none = groups(&[("/a", GroupStatus::NotSubscribed)]);
+        let warnings = check_warnings(ARN, false, &none);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("provision up"), "{warnings:?}");
+        assert_eq!(check_warnings(ARN, false, &[]).len(), 1);
     }
 }

@@ -22,7 +22,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     fn from(err: SdkError<E, HttpResponse>) -> Self {
-        let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        let detail = causes(&err);
         match &err {
             SdkError::ServiceError(service) => ClientError {
                 kind: ErrorKind::Service,
@@ -43,6 +43,26 @@ where
             _ => ClientError::transport(ErrorKind::Construction, detail),
         }
     }
+}
+
+/// The error and its causes, `outer: cause: root`, on one line: the worker reports it in
+/// its own events and metrics, where the debug representation `DisplayErrorContext`
+/// appends (a page of nested structs) would bury it. A cause whose text its parent already
+/// carries is left out.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        let text = err.to_string();
+        if !text.is_empty() && !line.contains(text.as_str()) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        cause = err.source();
+    }
+    line
 }
 
 fn put_error(err: SdkError<PutLogEventsError, HttpResponse>) -> ClientError {
@@ -159,4 +179,27 @@ impl LogsClient for aws_sdk_cloudwatchlogs::Client {
 
 fn index(i: i32) -> usize {
     usize::try_from(i).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+
+    #[test]
+    fn a_failed_call_is_described_by_its_causes_without_debug_output() {
+        let refused: SdkError<PutLogEventsError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            ))));
+        let error = ClientError::from(refused);
+        assert_eq!(error.kind, ErrorKind::Dispatch);
+        assert!(
+            error.message.contains("Connection refused (os error 111)"),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains('{'), "{}", error.message);
+    }
 }

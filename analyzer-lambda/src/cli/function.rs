@@ -66,10 +66,17 @@ pub fn now_ms() -> i64 {
 /// and `AWS_LAMBDA_FUNCTION_VERSION` (its `Config::from_env`). Lambda sets them all; only a
 /// stand-in for the Runtime API can forget one.
 pub fn check_lambda_environment(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-    if lookup("AWS_LAMBDA_RUNTIME_API").is_none_or(|v| v.trim().is_empty()) {
+    let Some(api) = lookup("AWS_LAMBDA_RUNTIME_API").filter(|v| !v.trim().is_empty()) else {
         bail!(
             "not running inside Lambda (AWS_LAMBDA_RUNTIME_API is not set); \
              to process logs from here use `analyzer-lambda replay --log-group <group>`"
+        );
+    };
+    // The runtime's client converts it to a URI, as written, and panics if it cannot.
+    if api.parse::<http::Uri>().is_err() {
+        bail!(
+            "AWS_LAMBDA_RUNTIME_API={api:?} is not an address of the Runtime API \
+             (host:port, such as 127.0.0.1:9001)"
         );
     }
     let also = "Lambda sets it for every function; a stand-in for the Runtime API must set \
@@ -192,6 +199,19 @@ mod tests {
             vars[2].1 = bad;
             let err = check(&vars).unwrap_err();
             assert!(err.contains("is not a number of megabytes"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_runtime_api_must_be_an_address() {
+        for bad in ["a^b", "127.0.0.1:9001 x", "http://"] {
+            let mut vars = LAMBDA.to_vec();
+            vars[0].1 = bad;
+            let err = check(&vars).unwrap_err();
+            assert!(
+                err.contains("is not an address of the Runtime API"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -97,15 +97,79 @@ async fn shutdown_signal() {
     }
 }
 
-async fn deliver(subscriptions: &mut Subscriptions, function: &LocalFunction) -> Result<()> {
-    let poll = subscriptions
-        .poll()
-        .await
-        .context("reading the subscribed log groups")?;
+/// What the polls of a run could not deliver, for the final report.
+#[derive(Debug, Default, serde::Serialize)]
+struct Undelivered {
+    /// Matched events larger than any invocation payload (each reported on stderr).
+    too_large: u64,
+    /// Polls in which a log group (or the list of groups) could not be read.
+    failed_reads: u64,
+}
+
+/// Prints a failure line, but the same line at most once every [`REPEAT_EVERY`] (with how
+/// often it came meanwhile): a stopped emulator would otherwise fill the terminal every poll.
+#[derive(Debug, Default)]
+struct FailureLines {
+    last: Option<(String, Instant, u64)>,
+}
+
+const REPEAT_EVERY: Duration = Duration::from_secs(30);
+
+impl FailureLines {
+    fn print(&mut self, line: String) {
+        if let Some(line) = self.next(line, Instant::now()) {
+            eprintln!("local-lambda: {line}");
+        }
+    }
+
+    /// The line to print for `line` at `now`, if any.
+    fn next(&mut self, line: String, now: Instant) -> Option<String> {
+        if let Some((last, since, repeats)) = &mut self.last
+            && *last == line
+            && now.duration_since(*since) < REPEAT_EVERY
+        {
+            *repeats += 1;
+            return None;
+        }
+        let shown = match self.last.take() {
+            Some((last, _, repeats)) if repeats > 0 && last == line => {
+                format!("{line} (and {repeats} more time(s) in the last 30 s)")
+            }
+            _ => line.clone(),
+        };
+        self.last = Some((line, now, 0));
+        Some(shown)
+    }
+}
+
+async fn deliver(
+    subscriptions: &mut Subscriptions,
+    function: &LocalFunction,
+    undelivered: &mut Undelivered,
+    failures: &mut FailureLines,
+    retrying: &str,
+) {
+    let poll = match subscriptions.poll().await {
+        Ok(poll) => poll,
+        Err(err) => {
+            undelivered.failed_reads += 1;
+            failures.print(format!(
+                "reading the subscribed log groups: {err}{retrying}"
+            ));
+            return;
+        }
+    };
+    if !poll.failures.is_empty() {
+        undelivered.failed_reads += 1;
+    }
+    for failure in &poll.failures {
+        failures.print(format!("{failure}{retrying}"));
+    }
     for warning in &poll.warnings {
         eprintln!("local-lambda: {warning}");
     }
     for undeliverable in &poll.undeliverable {
+        undelivered.too_large += 1;
         eprintln!("local-lambda: NOT DELIVERED: {undeliverable}");
     }
     if poll.matched + poll.filtered_out > 0 {
@@ -127,7 +191,6 @@ async fn deliver(subscriptions: &mut Subscriptions, function: &LocalFunction) ->
         );
         function.invoke_async(delivery.event, label);
     }
-    Ok(())
 }
 
 #[tokio::main]
@@ -179,10 +242,23 @@ async fn run(args: Args) -> Result<()> {
     let interval = Duration::from_millis(args.poll_interval_ms);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
+    let mut undelivered = Undelivered::default();
+    let mut failures = FailureLines::default();
+    // `--once` reads once: a group it could not read is not retried, and the run fails.
+    let retrying = if args.once {
+        ""
+    } else {
+        "; retrying on the next poll"
+    };
     loop {
-        if let Err(err) = deliver(&mut subscriptions, &function).await {
-            eprintln!("local-lambda: {err:#}; retrying");
-        }
+        deliver(
+            &mut subscriptions,
+            &function,
+            &mut undelivered,
+            &mut failures,
+            retrying,
+        )
+        .await;
         if args.once {
             break;
         }
@@ -190,9 +266,7 @@ async fn run(args: Args) -> Result<()> {
             () = tokio::time::sleep(interval) => {}
             () = &mut shutdown => {
                 // What arrived since the last read still gets delivered.
-                if let Err(err) = deliver(&mut subscriptions, &function).await {
-                    eprintln!("local-lambda: {err:#}");
-                }
+                deliver(&mut subscriptions, &function, &mut undelivered, &mut failures, "").await;
                 break;
             }
         }
@@ -218,10 +292,29 @@ async fn run(args: Args) -> Result<()> {
             "local-lambda: the function's last lines were not written to its log group within 10 s"
         );
     }
-    let stats = function.stats();
-    eprintln!("local-lambda: done: {}", serde_json::to_string(&stats)?);
-    println!("{}", serde_json::to_string(&stats)?);
+    let report = Report {
+        stats: function.stats(),
+        undelivered,
+    };
+    let json = serde_json::to_string(&report)?;
+    eprintln!("local-lambda: done: {json}");
+    println!("{json}");
+    if args.once && report.undelivered.failed_reads > 0 {
+        anyhow::bail!(
+            "some subscribed log groups could not be read (see above): their events were not \
+             delivered; run again once they can be"
+        );
+    }
     Ok(())
+}
+
+/// The final counts on stdout: the invocations', then what never reached the function.
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    #[serde(flatten)]
+    stats: local_aws::lambda::InvokeStats,
+    #[serde(flatten)]
+    undelivered: Undelivered,
 }
 
 #[cfg(test)]
@@ -286,5 +379,22 @@ mod tests {
             text.ends_with("run `provision up` first, or check --function"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_repeated_failure_is_printed_once_every_30_seconds() {
+        let mut lines = FailureLines::default();
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        let down = || "DescribeLogGroups failed; retrying on the next poll".to_string();
+        assert_eq!(lines.next(down(), at(0)), Some(down()));
+        assert_eq!(lines.next(down(), at(1)), None);
+        assert_eq!(lines.next(down(), at(2)), None);
+        assert_eq!(
+            lines.next(down(), at(31)),
+            Some(format!("{} (and 2 more time(s) in the last 30 s)", down()))
+        );
+        // Another failure is news at once.
+        assert_eq!(lines.next("other".into(), at(32)), Some("other".into()));
     }
 }

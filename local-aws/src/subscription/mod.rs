@@ -125,6 +125,9 @@ pub struct Poll {
     pub undeliverable: Vec<Undeliverable>,
     /// Problems worth a line on stderr (an invalid stored pattern, a group that vanished).
     pub warnings: Vec<String>,
+    /// Groups that could not be read this time. Their position is kept, so the next poll
+    /// reads what they hold again; the other groups are delivered meanwhile.
+    pub failures: Vec<PollError>,
 }
 
 #[derive(Debug)]
@@ -237,7 +240,9 @@ impl Subscriptions {
         Ok(statuses)
     }
 
-    /// Reads what is new in every followed group and returns the deliveries to make.
+    /// Reads what is new in every followed group and returns the deliveries to make. Fails
+    /// only when the groups to follow cannot be listed; a group that cannot be read is
+    /// reported in [`Poll::failures`] and read again next time.
     pub async fn poll(&mut self) -> Result<Poll, PollError> {
         let mut poll = Poll::default();
         let mut live = HashSet::new();
@@ -257,11 +262,21 @@ impl Subscriptions {
                     continue;
                 }
                 Err(e) => {
-                    return Err(PollError::Logs {
+                    // One group failing must not hold back, or lose, the others' events;
+                    // its filters keep their position for the next poll.
+                    live.extend(
+                        self.filters
+                            .keys()
+                            .filter(|(g, _)| *g == group)
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                    poll.failures.push(PollError::Logs {
                         call: "DescribeSubscriptionFilters",
                         log_group: group,
                         message: describe_error(&e),
                     });
+                    continue;
                 }
             };
             for filter in filters {
@@ -296,7 +311,15 @@ impl Subscriptions {
                 let Some(pattern) = state.pattern.clone() else {
                     continue;
                 };
-                let events = read_events(&self.logs, &group, state.start_ms).await?;
+                // Nothing of the filter's state changes before the read succeeds: a failed
+                // read is tried again from the same position on the next poll.
+                let events = match read_events(&self.logs, &group, state.start_ms).await {
+                    Ok(events) => events,
+                    Err(failure) => {
+                        poll.failures.push(failure);
+                        continue;
+                    }
+                };
                 let mut by_stream: BTreeMap<String, Vec<DeliveredEvent>> = BTreeMap::new();
                 for (stream, event, ingested) in events {
                     if ingested < state.created_ms || state.seen.contains_key(&event.id) {
@@ -417,6 +440,9 @@ async fn read_events(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use super::*;
 
     const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:analyzer";
@@ -460,5 +486,90 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("provision up"), "{warnings:?}");
         assert_eq!(check_warnings(ARN, false, &[]).len(), 1);
+    }
+
+    /// A stand-in for CloudWatch Logs with two subscribed groups: `/ok` holds one event,
+    /// `/broken` holds one too but refuses to be read while `broken` is set.
+    async fn two_groups(broken: Arc<AtomicBool>) -> Client {
+        use axum::http::{HeaderMap, StatusCode};
+        let now = 1_795_000_000_000_i64;
+        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
+            let broken = broken.clone();
+            async move {
+                let target = headers
+                    .get("x-amz-target")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                let request: Value = serde_json::from_str(&body).unwrap_or_default();
+                let group = request["logGroupName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let answer = |status: StatusCode, body: Value| (status, body.to_string());
+                if target.ends_with("DescribeSubscriptionFilters") {
+                    return answer(
+                        StatusCode::OK,
+                        serde_json::json!({"subscriptionFilters": [{
+                            "filterName": "errors", "logGroupName": group,
+                            "filterPattern": "", "destinationArn": ARN,
+                            "creationTime": now - 60_000,
+                        }]}),
+                    );
+                }
+                if group == "/broken" && broken.load(Ordering::SeqCst) {
+                    return answer(
+                        StatusCode::BAD_REQUEST,
+                        serde_json::json!({"__type": "InvalidParameterException",
+                                               "message": "injected"}),
+                    );
+                }
+                answer(
+                    StatusCode::OK,
+                    serde_json::json!({"events": [{
+                        "logStreamName": "s", "timestamp": now, "ingestionTime": now,
+                        "message": format!("ERROR in {group}"), "eventId": format!("{group}-1"),
+                    }]}),
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Client::new(&test_support::sdk_config_for(&endpoint).await)
+    }
+
+    #[tokio::test]
+    async fn a_group_that_cannot_be_read_holds_back_no_other_and_is_read_again() {
+        let broken = Arc::new(AtomicBool::new(true));
+        let logs = two_groups(broken.clone()).await;
+        let mut subscriptions = Subscriptions::new(logs, ARN, vec!["/ok".into(), "/broken".into()]);
+        let groups_of = |poll: &Poll| -> Vec<String> {
+            poll.deliveries
+                .iter()
+                .map(|d| d.log_group.clone())
+                .collect()
+        };
+
+        let first = subscriptions
+            .poll()
+            .await
+            .expect("listing the groups works");
+        assert_eq!(groups_of(&first), ["/ok"]);
+        assert_eq!(first.failures.len(), 1);
+        assert!(
+            first.failures[0].to_string().contains("/broken"),
+            "{}",
+            first.failures[0]
+        );
+
+        broken.store(false, Ordering::SeqCst);
+        let second = subscriptions.poll().await.unwrap();
+        assert_eq!(
+            groups_of(&second),
+            ["/broken"],
+            "late, not lost; /ok not again"
+        );
+        assert!(second.failures.is_empty());
     }
 }

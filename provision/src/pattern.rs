@@ -146,7 +146,8 @@ pub fn explain(pattern: &str) -> String {
             "subscription filter pattern: the default ({} terms, {} of {MAX_FILTER_PATTERN_CHARS} \
              characters): every line the analyzer makes an incident of reaches it (WARN and above \
              in JSON or text, numeric JSON levels, Lambda timeouts, out-of-memory and runtime \
-             exits, panics); INFO and DEBUG lines without those words stay in CloudWatch",
+             exits, panics); INFO and DEBUG lines without those words stay in CloudWatch. The \
+             pattern: {pattern}",
             default_terms().len(),
             pattern.chars().count()
         )

@@ -69,9 +69,14 @@ pub fn status(names: &Names, current: &Current, with_dashboard: bool) -> Status 
                 .as_ref()
                 .map(|t| {
                     format!(
-                        "indexes: {}; ttl: {}",
+                        "indexes: {}; ttl: {}{}",
                         t.indexes.join(", "),
-                        t.ttl_attribute.as_deref().unwrap_or("off")
+                        t.ttl_attribute.as_deref().unwrap_or("off"),
+                        if t.holds_items == Some(true) {
+                            "; holds incidents (`down` keeps it)"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .unwrap_or_default(),
@@ -81,7 +86,11 @@ pub fn status(names: &Names, current: &Current, with_dashboard: bool) -> Status 
             "sqs-queue",
             names.queue(),
             current.queue.as_ref().map(|q| &q.tags),
-            String::new(),
+            if current.queue.as_ref().and_then(|q| q.holds_messages) == Some(true) {
+                "holds events the analyzer failed on (`down` keeps it)".to_string()
+            } else {
+                String::new()
+            },
         ),
         row(
             names,
@@ -200,5 +209,24 @@ mod tests {
         let empty = status(&d.names, &Current::default(), false);
         assert!(empty.rows.iter().all(|r| r.state == "missing"));
         assert!(empty.to_string().starts_with("RESOURCE"));
+    }
+
+    #[test]
+    fn status_says_which_stores_hold_data_down_keeps() {
+        let d = Desired::new(names(), &settings());
+        let mut current = matching(&d);
+        let text = status(&d.names, &current, true).to_string();
+        assert!(
+            !text.contains("holds incidents") && !text.contains("failed on"),
+            "{text}"
+        );
+        current.table.as_mut().unwrap().holds_items = Some(true);
+        current.queue.as_mut().unwrap().holds_messages = Some(true);
+        let text = status(&d.names, &current, true).to_string();
+        assert!(text.contains("holds incidents (`down` keeps it)"), "{text}");
+        assert!(
+            text.contains("holds events the analyzer failed on (`down` keeps it)"),
+            "{text}"
+        );
     }
 }

@@ -95,8 +95,9 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
                 format!(" --log-group {group}")
             };
             keep(format!(
-                "log group {group} ({}; run `provision down --delete-log-groups-with-data\
-                 {name_it}` to delete it and its events)",
+                "log group {group} ({}; `provision down --delete-log-groups-with-data\
+                 {name_it}` deletes it and its events, with every other log group of the stack \
+                 that holds events: add --dry-run to see which)",
                 if state.holds_events.is_some() {
                     "it holds log events"
                 } else {
@@ -149,8 +150,9 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
         let empty = q.holds_messages == Some(false);
         if names.is_ours(&q.tags) && !empty && !options.delete_incidents {
             keep(format!(
-                "SQS queue {} ({}; replay or read them, then run `provision down \
-                 --delete-incidents` to delete it)",
+                "SQS queue {} ({}; replay or read them; `provision down --delete-incidents` \
+                 deletes it, with the incidents table and every incident in it: add --dry-run \
+                 to see both)",
                 names.queue(),
                 if q.holds_messages.is_some() {
                     "it holds events the analyzer failed on"
@@ -173,8 +175,9 @@ pub fn plan_down(names: &Names, current: &Current, options: DownOptions) -> Plan
         let empty = t.holds_items == Some(false);
         if names.is_ours(&t.tags) && !empty && !options.delete_incidents {
             keep(format!(
-                "DynamoDB table {} ({}; a later `up` uses it again; run `provision down \
-                 --delete-incidents` to delete it and its incidents)",
+                "DynamoDB table {} ({}; a later `up` uses it again; `provision down \
+                 --delete-incidents` deletes it and its incidents, with the dead-letter queue \
+                 and the events in it: add --dry-run to see both)",
                 names.table(),
                 if t.holds_items.is_some() {
                     "it holds incidents"
@@ -332,7 +335,8 @@ mod tests {
         // Once the function is gone, only `--log-group` makes `down` find an application's
         // group again: the advice names it. The analyzer's own group is found by name.
         assert!(
-            kept[0].contains("--delete-log-groups-with-data --log-group /app/orders`"),
+            kept[0].contains("--delete-log-groups-with-data --log-group /app/orders`")
+                && kept[0].contains("with every other log group of the stack"),
             "{}",
             kept[0]
         );
@@ -382,6 +386,12 @@ mod tests {
             );
             assert!(notes.contains("SQS queue logpipe-analyzer-dlq"), "{notes}");
             assert_eq!(notes.matches("--delete-incidents").count(), 2, "{notes}");
+            // Each says what else that command deletes.
+            assert!(
+                notes.contains("with the incidents table and every incident"),
+                "{notes}"
+            );
+            assert!(notes.contains("with the dead-letter queue"), "{notes}");
             // Everything else still goes.
             assert!(deletes(&plan, "lambda-function") && deletes(&plan, "iam-role"));
 

@@ -403,6 +403,10 @@ fn the_plan_states_the_filter_pattern_and_why() {
         .unwrap_or_else(|| panic!("no pattern note in {plan}"));
     assert!(note.contains("the default"), "{note}");
     assert!(note.contains("Lambda timeouts"), "{note}");
+    assert!(
+        note.ends_with(&format!("The pattern: {}", crate::pattern::error_filter_pattern())),
+        "{note}"
+    );
     assert!(plan.to_string().contains("subscription filter pattern"));
 }
 

@@ -130,7 +130,7 @@ async fn invoke(
     analyzer: &LiveAnalyzer,
     event: LambdaEvent<serde_json::Value>,
     margin: Duration,
-) -> Result<Summary, Diagnostic> {
+) -> Result<Summary, InvocationError> {
     let left = event
         .context
         .deadline()
@@ -140,14 +140,43 @@ async fn invoke(
     analyzer
         .handle_event(&event.payload, now_ms(), Some(deadline))
         .await
-        .map_err(|err: HandlerError| Diagnostic {
+        .map_err(InvocationError::from)
+}
+
+/// A failed invocation, as the runtime reports it to Lambda. Its own type rather than
+/// `Diagnostic` because the runtime logs a returned error with `{:?}`: this `Debug` is the
+/// one line `Analyzer.Failed: <what went wrong>`, not a dump of the struct.
+struct InvocationError {
+    error_type: &'static str,
+    message: String,
+}
+
+impl From<HandlerError> for InvocationError {
+    fn from(err: HandlerError) -> Self {
+        InvocationError {
             error_type: if err.is_transient() {
-                "Analyzer.Transient".into()
+                "Analyzer.Transient"
             } else {
-                "Analyzer.Failed".into()
+                "Analyzer.Failed"
             },
-            error_message: err.to_string(),
-        })
+            message: err.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for InvocationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+impl From<InvocationError> for Diagnostic {
+    fn from(err: InvocationError) -> Self {
+        Diagnostic {
+            error_type: err.error_type.into(),
+            error_message: err.message,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -213,5 +242,19 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_failed_invocation_is_one_line_in_the_log_and_a_diagnostic_for_lambda() {
+        let err = InvocationError::from(HandlerError::Contention("abc".into()));
+        let logged = format!("{err:?}");
+        assert!(
+            logged.starts_with("Analyzer.Transient: aggregate abc"),
+            "{logged}"
+        );
+        assert!(!logged.contains('{'), "{logged}");
+        let diagnostic = Diagnostic::from(err);
+        assert_eq!(diagnostic.error_type, "Analyzer.Transient");
+        assert!(diagnostic.error_message.contains("aggregate abc"));
     }
 }

@@ -35,7 +35,8 @@ pub const EXIT_NOT_FOUND: u8 = 4;
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "\
-Exit codes: 0 found; 1 an AWS call failed; 2 invalid arguments (a malformed trace id, a
+Exit codes: 0 found; 1 an AWS call failed (the records of the groups that could be read are
+printed all the same); 2 invalid arguments (a malformed trace id, a
 malformed or out-of-range time, a window that does not start before it ends or starts in the
 future, no log group); 3 a log group does not exist; 4 nothing of this trace in the window.";
 
@@ -120,17 +121,20 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
 
     let mut events = Vec::new();
     let mut missing = Vec::new();
+    // A group that cannot be read does not hide the others' records: they are shown, the
+    // failure is said, and the exit code says the timeline is incomplete.
+    let mut unreadable = Vec::new();
     for group in &groups {
         match fetch(&logs, group, trace, start, end).await {
             Ok(found) => events.extend(found),
             Err(FetchError::MissingGroup) => missing.push(group.as_str()),
             Err(FetchError::Other(err)) => {
-                return Err(Failure::new(
-                    EXIT_FAILED,
-                    format!("reading {group} failed: {err}"),
-                ));
+                unreadable.push(format!("reading {group} failed: {err}"))
             }
         }
+    }
+    if unreadable.len() == groups.len() {
+        return Err(Failure::new(EXIT_FAILED, unreadable.join("; ")));
     }
     if !missing.is_empty() {
         return Err(Failure::new(
@@ -162,6 +166,9 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
         report.incidents = Some(incident::collect(&items));
     }
 
+    if report.is_empty() && !unreadable.is_empty() {
+        return Err(Failure::new(EXIT_FAILED, unreadable.join("; ")));
+    }
     if report.is_empty() {
         return Err(Failure::new(
             EXIT_NOT_FOUND,
@@ -183,6 +190,15 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
         report.to_string()
     };
     print!("{output}");
+    if !unreadable.is_empty() {
+        return Err(Failure::new(
+            EXIT_FAILED,
+            format!(
+                "{}; the timeline above lacks that group's records",
+                unreadable.join("; ")
+            ),
+        ));
+    }
     Ok(())
 }
 

@@ -10,4 +10,5 @@ mod grouping;
 mod handler;
 mod runtime_api;
 mod setup;
+mod trace_cli;
 mod webhooks;

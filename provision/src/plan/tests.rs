@@ -404,7 +404,10 @@ fn the_plan_states_the_filter_pattern_and_why() {
     assert!(note.contains("the default"), "{note}");
     assert!(note.contains("Lambda timeouts"), "{note}");
     assert!(
-        note.ends_with(&format!("The pattern: {}", crate::pattern::error_filter_pattern())),
+        note.ends_with(&format!(
+            "The pattern: {}",
+            crate::pattern::error_filter_pattern()
+        )),
         "{note}"
     );
     assert!(plan.to_string().contains("subscription filter pattern"));

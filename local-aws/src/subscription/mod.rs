@@ -21,6 +21,7 @@ pub mod payload;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::types::SubscriptionFilter;
 use logpipe_aws::describe_error;
 use logpipe_filter_pattern::FilterPattern;
 use serde_json::Value;
@@ -198,42 +199,45 @@ impl Subscriptions {
         }
     }
 
+    /// The subscription filters of `group`; `None` when the group does not exist.
+    async fn filters_of(&self, group: &str) -> Result<Option<Vec<SubscriptionFilter>>, PollError> {
+        match self
+            .logs
+            .describe_subscription_filters()
+            .log_group_name(group)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.subscription_filters().to_vec())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(PollError::Logs {
+                call: "DescribeSubscriptionFilters",
+                log_group: group.to_string(),
+                message: describe_error(&e),
+            }),
+        }
+    }
+
     /// Looks once at what the followed groups hold for the function, for
     /// [`check_warnings`]: whether each exists and has a subscription filter sending to it.
     pub async fn check(&self) -> Result<Vec<(String, GroupStatus)>, PollError> {
         let mut statuses = Vec::new();
         for group in self.groups().await? {
-            let status = match self
-                .logs
-                .describe_subscription_filters()
-                .log_group_name(&group)
-                .send()
-                .await
-            {
-                Ok(out) => {
-                    let subscribed = out
-                        .subscription_filters()
+            let status = match self.filters_of(&group).await? {
+                None => GroupStatus::Missing,
+                Some(filters)
+                    if filters
                         .iter()
-                        .any(|f| f.destination_arn() == Some(self.function_arn.as_str()));
-                    if subscribed {
-                        GroupStatus::Subscribed
-                    } else {
-                        GroupStatus::NotSubscribed
-                    }
-                }
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                        .any(|f| f.destination_arn() == Some(self.function_arn.as_str())) =>
                 {
-                    GroupStatus::Missing
+                    GroupStatus::Subscribed
                 }
-                Err(e) => {
-                    return Err(PollError::Logs {
-                        call: "DescribeSubscriptionFilters",
-                        log_group: group,
-                        message: describe_error(&e),
-                    });
-                }
+                Some(_) => GroupStatus::NotSubscribed,
             };
             statuses.push((group, status));
         }
@@ -247,21 +251,10 @@ impl Subscriptions {
         let mut poll = Poll::default();
         let mut live = HashSet::new();
         for group in self.groups().await? {
-            let filters = match self
-                .logs
-                .describe_subscription_filters()
-                .log_group_name(&group)
-                .send()
-                .await
-            {
-                Ok(out) => out.subscription_filters().to_vec(),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
-                {
-                    continue;
-                }
-                Err(e) => {
+            let filters = match self.filters_of(&group).await {
+                Ok(Some(filters)) => filters,
+                Ok(None) => continue,
+                Err(failure) => {
                     // One group failing must not hold back, or lose, the others' events;
                     // its filters keep their position for the next poll.
                     live.extend(
@@ -271,11 +264,7 @@ impl Subscriptions {
                             .cloned()
                             .collect::<Vec<_>>(),
                     );
-                    poll.failures.push(PollError::Logs {
-                        call: "DescribeSubscriptionFilters",
-                        log_group: group,
-                        message: describe_error(&e),
-                    });
+                    poll.failures.push(failure);
                     continue;
                 }
             };

@@ -197,26 +197,27 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             tracing::error!("no time left before the invocation deadline");
             return Err(HandlerError::Deadline);
         }
-        let work = self.handle_payload_until(&payload, now_ms, deadline);
+        let mut summary = Summary::default();
+        let work = self.handle_payload_counting(&payload, now_ms, deadline, &mut summary);
         let result = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), work)
                 .await
                 .unwrap_or(Err(HandlerError::Deadline)),
             None => work.await,
         };
-        match &result {
-            Ok(summary) => summary.log("ok"),
+        match result {
+            Ok(()) => {
+                summary.log("ok");
+                Ok(summary)
+            }
             Err(err) => {
                 tracing::error!(error = %err, transient = err.is_transient(), "invocation failed");
-                Summary {
-                    payloads: 1,
-                    events_seen: payload.log_events.len() as u64,
-                    ..Summary::default()
-                }
-                .log("error");
+                // The counts reached before the failure: what was found, written or sent
+                // before it, which the retry will find again and skip as duplicates.
+                summary.log("error");
+                Err(err)
             }
         }
-        result
     }
 
     /// Handles a decoded payload (the replay path enters here).
@@ -235,17 +236,33 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         now_ms: i64,
         deadline: Option<Instant>,
     ) -> Result<Summary, HandlerError> {
-        let mut summary = Summary {
+        let mut summary = Summary::default();
+        self.handle_payload_counting(payload, now_ms, deadline, &mut summary)
+            .await?;
+        Ok(summary)
+    }
+
+    /// [`Analyzer::handle_payload_until`], counting into `summary` as it goes: after a
+    /// failure, `summary` says how far the invocation got (what was found, written and sent
+    /// before it), which is what the failed invocation's summary line reports.
+    pub async fn handle_payload_counting(
+        &self,
+        payload: &LogsPayload,
+        now_ms: i64,
+        deadline: Option<Instant>,
+        summary: &mut Summary,
+    ) -> Result<(), HandlerError> {
+        *summary = Summary {
             payloads: 1,
             events_seen: payload.log_events.len() as u64,
             ..Summary::default()
         };
         if payload.is_control() {
             summary.control_messages = 1;
-            return Ok(summary);
+            return Ok(());
         }
         let mut grouper = Grouper::new(self.settings.grouping);
-        let mut incidents = self.classify(payload, &mut summary, &mut grouper);
+        let mut incidents = self.classify(payload, summary, &mut grouper);
         summary.errors_found = incidents.len() as u64;
         self.correlate(&mut incidents).await;
         summary.outcomes_attached =
@@ -284,7 +301,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 (prev, seed),
                 now_ms,
                 &mut alerts,
-                &mut summary,
+                summary,
             )
             .await?;
         }
@@ -293,12 +310,12 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             .into_iter()
             .filter(|i| !existing.contains(&i.incident_id))
             .collect();
-        summary.incidents_written = new.len() as u64;
+        let written = new.len() as u64;
         self.store.put_incidents(new).await?;
+        summary.incidents_written = written;
         summary.duplicates_skipped += existing.len() as u64;
 
-        self.send(&alerts, &mut summary, deadline).await?;
-        Ok(summary)
+        self.send(&alerts, summary, deadline).await
     }
 
     /// Parses and classifies, dropping events repeated within the payload.

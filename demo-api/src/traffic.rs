@@ -185,10 +185,12 @@ pub async fn run(args: TrafficArgs) -> anyhow::Result<()> {
     progress.finish();
     summary.elapsed = started.elapsed();
     print!("{summary}");
-    if let Some(hint) = summary.no_response_hint(args.timeout_ms) {
-        eprintln!("demo-api: warning: {hint}");
+    // The report is printed either way; a request that got no answer at all is a run that
+    // did not do what it was asked (scripts check the exit code, not the text).
+    match summary.no_response_hint(args.timeout_ms) {
+        Some(hint) => Err(anyhow::anyhow!(hint)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 struct Generator {

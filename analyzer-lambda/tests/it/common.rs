@@ -1,6 +1,8 @@
 //! Shared helpers.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use analyzer_lambda::alert::memory::MemoryAlerter;
 use analyzer_lambda::config::Settings;
@@ -71,4 +73,30 @@ pub fn layer_error(i: usize) -> String {
         "order_id": i,
     })
     .to_string()
+}
+
+/// Log lines written while `work` runs on this thread, every level and target.
+pub async fn capture_logs<F: std::future::Future>(work: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let output = work.await;
+    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    (output, text)
 }

@@ -4,7 +4,7 @@ use analyzer_lambda::aggregate::EventType;
 use analyzer_lambda::alert::memory::MemoryAlerter;
 use analyzer_lambda::classify::Severity;
 use analyzer_lambda::config::Settings;
-use analyzer_lambda::handler::Analyzer;
+use analyzer_lambda::handler::{Analyzer, Summary};
 use analyzer_lambda::payload::encode_event;
 use analyzer_lambda::store::memory::MemoryStore;
 
@@ -118,6 +118,24 @@ async fn a_failed_publish_is_resent_by_the_retry_exactly_once() {
     assert_eq!(analyzer.alerter().sent().len(), 1);
     let fingerprint = &analyzer.alerter().sent()[0].fingerprint;
     assert_eq!(analyzer.store().aggregate(fingerprint).unwrap().count, 3);
+}
+
+#[tokio::test]
+async fn a_failed_invocation_reports_how_far_it_got() {
+    let analyzer = memory_analyzer();
+    let events = payload("web-1", (0..3).map(layer_error));
+    analyzer.alerter().fail_next(1);
+    let mut summary = Summary::default();
+    let result = analyzer
+        .handle_payload_counting(&events, NOW_MS, None, &mut summary)
+        .await;
+    assert!(result.is_err());
+    // The rows were written and the problem counted before the publish failed: the failed
+    // invocation's summary line says so, rather than zeros that read as "nothing found".
+    assert_eq!(summary.errors_found, 3, "{summary:?}");
+    assert_eq!(summary.incidents_written, 3, "{summary:?}");
+    assert_eq!(summary.fingerprints, 1, "{summary:?}");
+    assert_eq!(summary.alerts_sent, 0, "{summary:?}");
 }
 
 #[tokio::test]

@@ -2,8 +2,6 @@
 //! secret in moto: one post per alert and target, retries, outages, redelivery, no URL in
 //! the logs.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use analyzer_lambda::alert::document;
@@ -20,7 +18,7 @@ use aws_config::SdkConfig;
 use serde_json::Value;
 use test_support::{Answer, Moto, WebhookSink};
 
-use crate::common::{NOW_MS, layer_error, payload};
+use crate::common::{NOW_MS, capture_logs, layer_error, payload};
 use crate::setup::{Item, create_table, create_topic_and_queue, drain_queue, scan};
 
 /// The secret part of the stand-in URLs: must never be printed.
@@ -110,32 +108,6 @@ fn s(item: &Item, key: &str) -> String {
         .and_then(|v| v.as_s().or_else(|_| v.as_n()).ok())
         .cloned()
         .unwrap_or_default()
-}
-
-/// Log lines written while `work` runs on this thread, every level and target.
-async fn capture_logs<F: std::future::Future>(work: F) -> (F::Output, String) {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let output = work.await;
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    (output, text)
 }
 
 #[tokio::test]

@@ -5,9 +5,11 @@
 //! - `propagation`: which trace id a request runs under, and that every record carries it.
 //! - `two_services`: the orders service calling a real payments service over HTTP.
 //! - `moto`: the real binaries against the moto emulator, including SIGTERM.
+//! - `traffic`: the traffic generator's exit code, against a stand-in service.
 
 mod moto;
 mod propagation;
 mod routes;
 mod support;
+mod traffic;
 mod two_services;

@@ -325,7 +325,9 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary: &mut Summary,
         grouper: &mut Grouper,
     ) -> Vec<Incident> {
-        let mut seen = HashSet::new();
+        // Sized for a payload of errors (a storm): grown from empty, the set of ten thousand
+        // ids was rehashed a dozen times.
+        let mut seen = HashSet::with_capacity(payload.log_events.len());
         let mut incidents = Vec::new();
         for event in &payload.log_events {
             let line = parse_line(&event.message);

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::severity::Level;
 
 mod json;
+mod members;
 pub mod outcome;
 
 /// What a line says happened, beyond its level. Anything but [`EventKind::Log`] is a crash

@@ -65,35 +65,22 @@ const SOURCE_EXTENSIONS: [&str; 17] = [
 /// Digits glued to a word that are part of the word (`sha256`, `int64`, `x86_64`).
 const WORD_NUMBERS: [&str; 7] = ["16", "32", "64", "128", "256", "384", "512"];
 
+/// The punctuation that separates atoms (see the module docs), indexed by byte value.
+const DELIMITERS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let set = b"/=:,;()[]{}<>\"'`|&?#!*%$+\\";
+    while i < set.len() {
+        table[set[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// A table lookup: this runs for every byte of every message, and the `match` it replaced
+/// compiled to a jump table that cost a tenth of the tokenizer.
 fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b'/' | b'='
-            | b':'
-            | b','
-            | b';'
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'<'
-            | b'>'
-            | b'"'
-            | b'\''
-            | b'`'
-            | b'|'
-            | b'&'
-            | b'?'
-            | b'#'
-            | b'!'
-            | b'*'
-            | b'%'
-            | b'$'
-            | b'+'
-            | b'\\'
-    )
+    DELIMITERS[usize::from(b)]
 }
 
 /// What the previous atom says about the next number.
@@ -615,14 +602,17 @@ fn variable_part(part: &str, after_prefix: bool) -> bool {
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`: an AWS region; `utf-8`, `utf-16`: an
 /// encoding. Their digits name a place, not a value.
 fn constant_compound(atom: &str) -> bool {
-    let parts: Vec<&str> = atom.split('-').collect();
-    let region = (3..=4).contains(&parts.len())
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].len() == 1
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit());
+    // Without collecting the parts: every id with a separator comes through here.
+    let region = atom.rsplit_once('-').is_some_and(|(words, number)| {
+        let parts = words.split('-').count() + 1;
+        (3..=4).contains(&parts)
+            && words.find('-') == Some(2)
+            && words
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && number.len() == 1
+            && number.bytes().all(|b| b.is_ascii_digit())
+    });
     region || atom.eq_ignore_ascii_case("utf-8") || atom.eq_ignore_ascii_case("utf-16")
 }
 

@@ -1,183 +1,209 @@
 //! JSON lines in one pass: the keys the analyzer reads are borrowed from the line as raw
-//! JSON ([`RawValue`]) and interpreted only when needed; every other key is skipped without
-//! building a map (a record of our layer carries dozens of fields nobody groups on).
+//! JSON text ([`members`]) and interpreted only when needed; every other key is skipped
+//! without building a map (a record of our layer carries dozens of fields nobody groups on).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::members;
 use super::{EventKind, Format, ParsedLine, bump_for_kind, crash_kind};
 use crate::severity::Level;
 
-type Raw<'a> = Option<&'a RawValue>;
+/// A member's value as JSON text, valid (checked by [`members::read`]).
+type Raw<'a> = Option<&'a str>;
 
 /// The keys read, as written by our layer, Powertools (Python, TypeScript, Java, .NET),
 /// pino, zap, logrus, structlog, OpenTelemetry, Lambda's JSON platform events, API
 /// Gateway access logs, Kubernetes (Fluent Bit) and journald.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct Keys<'a> {
-    #[serde(borrow)]
     level: Raw<'a>,
-    #[serde(borrow)]
     severity: Raw<'a>,
-    #[serde(borrow)]
     levelname: Raw<'a>,
-    #[serde(borrow, rename = "log.level")]
     log_level: Raw<'a>,
-    #[serde(borrow, rename = "severityText")]
     severity_text_camel: Raw<'a>,
-    #[serde(borrow)]
     severity_text: Raw<'a>,
-    #[serde(borrow, rename = "severityNumber")]
     severity_number_camel: Raw<'a>,
-    #[serde(borrow)]
     severity_number: Raw<'a>,
     /// journald's syslog priority (0 emerg .. 7 debug).
-    #[serde(borrow, rename = "PRIORITY")]
     priority: Raw<'a>,
     /// A level word, or an HTTP status in access logs.
-    #[serde(borrow)]
     status: Raw<'a>,
     /// Fluent Bit's `log` (the line) or ECS's `log: {level}`.
-    #[serde(borrow)]
     log: Raw<'a>,
 
-    #[serde(borrow)]
     msg: Raw<'a>,
-    #[serde(borrow)]
     message: Raw<'a>,
-    #[serde(borrow, rename = "@message")]
     at_message: Raw<'a>,
-    #[serde(borrow)]
     body: Raw<'a>,
-    #[serde(borrow)]
     error_message: Raw<'a>,
-    #[serde(borrow, rename = "MESSAGE")]
     journald_message: Raw<'a>,
     /// tracing-subscriber's JSON format nests the message in `fields`.
-    #[serde(borrow)]
     fields: Raw<'a>,
 
-    #[serde(borrow)]
     service: Raw<'a>,
-    #[serde(borrow, rename = "service.name")]
     service_name_dotted: Raw<'a>,
-    #[serde(borrow)]
     service_name: Raw<'a>,
-    #[serde(borrow, rename = "serviceName")]
     service_name_camel: Raw<'a>,
 
-    #[serde(borrow)]
     trace_id: Raw<'a>,
-    #[serde(borrow, rename = "traceId")]
     trace_id_camel: Raw<'a>,
-    #[serde(borrow)]
     xray_trace_id: Raw<'a>,
-    #[serde(borrow, rename = "trace.id")]
     trace_id_dotted: Raw<'a>,
-    #[serde(borrow, rename = "dd.trace_id")]
     dd_trace_id: Raw<'a>,
-    #[serde(borrow)]
     traceid: Raw<'a>,
-    #[serde(borrow)]
     correlation_id: Raw<'a>,
-    #[serde(borrow, rename = "correlationId")]
     correlation_id_camel: Raw<'a>,
-    #[serde(borrow, rename = "requestId")]
     request_id_camel: Raw<'a>,
-    #[serde(borrow)]
     function_request_id: Raw<'a>,
 
-    #[serde(borrow)]
     error_type: Raw<'a>,
-    #[serde(borrow, rename = "errorType")]
     error_type_camel: Raw<'a>,
-    #[serde(borrow, rename = "error.type")]
     error_type_dotted: Raw<'a>,
-    #[serde(borrow, rename = "error.kind")]
     error_kind_dotted: Raw<'a>,
-    #[serde(borrow)]
     exception_name: Raw<'a>,
-    #[serde(borrow, rename = "exception.type")]
     exception_type_dotted: Raw<'a>,
-    #[serde(borrow)]
     exception_type: Raw<'a>,
-    #[serde(borrow, rename = "err.type")]
     err_type_dotted: Raw<'a>,
-    #[serde(borrow)]
     error: Raw<'a>,
-    #[serde(borrow)]
     err: Raw<'a>,
-    #[serde(borrow)]
     exception: Raw<'a>,
 
-    #[serde(borrow)]
     target: Raw<'a>,
-    #[serde(borrow)]
     spans: Raw<'a>,
-    #[serde(borrow, rename = "type")]
     kind: Raw<'a>,
-    #[serde(borrow)]
     record: Raw<'a>,
 
-    #[serde(borrow)]
     method: Raw<'a>,
-    #[serde(borrow, rename = "httpMethod")]
     http_method: Raw<'a>,
-    #[serde(borrow)]
     route: Raw<'a>,
-    #[serde(borrow, rename = "resourcePath")]
     resource_path: Raw<'a>,
-    #[serde(borrow, rename = "statusCode")]
     status_code_camel: Raw<'a>,
-    #[serde(borrow)]
     status_code: Raw<'a>,
-    #[serde(borrow, rename = "integrationErrorMessage")]
     integration_error: Raw<'a>,
 }
 
+impl<'a> Keys<'a> {
+    /// Keeps a member this reader reads; `false` for one seen before (the line is then read
+    /// by the caller's fallback, which keeps the last).
+    fn member(&mut self, key: &str, value: &'a str) -> bool {
+        let slot = match key {
+            "level" => &mut self.level,
+            "severity" => &mut self.severity,
+            "levelname" => &mut self.levelname,
+            "log.level" => &mut self.log_level,
+            "severityText" => &mut self.severity_text_camel,
+            "severity_text" => &mut self.severity_text,
+            "severityNumber" => &mut self.severity_number_camel,
+            "severity_number" => &mut self.severity_number,
+            "PRIORITY" => &mut self.priority,
+            "status" => &mut self.status,
+            "log" => &mut self.log,
+            "msg" => &mut self.msg,
+            "message" => &mut self.message,
+            "@message" => &mut self.at_message,
+            "body" => &mut self.body,
+            "error_message" => &mut self.error_message,
+            "MESSAGE" => &mut self.journald_message,
+            "fields" => &mut self.fields,
+            "service" => &mut self.service,
+            "service.name" => &mut self.service_name_dotted,
+            "service_name" => &mut self.service_name,
+            "serviceName" => &mut self.service_name_camel,
+            "trace_id" => &mut self.trace_id,
+            "traceId" => &mut self.trace_id_camel,
+            "xray_trace_id" => &mut self.xray_trace_id,
+            "trace.id" => &mut self.trace_id_dotted,
+            "dd.trace_id" => &mut self.dd_trace_id,
+            "traceid" => &mut self.traceid,
+            "correlation_id" => &mut self.correlation_id,
+            "correlationId" => &mut self.correlation_id_camel,
+            "requestId" => &mut self.request_id_camel,
+            "function_request_id" => &mut self.function_request_id,
+            "error_type" => &mut self.error_type,
+            "errorType" => &mut self.error_type_camel,
+            "error.type" => &mut self.error_type_dotted,
+            "error.kind" => &mut self.error_kind_dotted,
+            "exception_name" => &mut self.exception_name,
+            "exception.type" => &mut self.exception_type_dotted,
+            "exception_type" => &mut self.exception_type,
+            "err.type" => &mut self.err_type_dotted,
+            "error" => &mut self.error,
+            "err" => &mut self.err,
+            "exception" => &mut self.exception,
+            "target" => &mut self.target,
+            "spans" => &mut self.spans,
+            "type" => &mut self.kind,
+            "record" => &mut self.record,
+            "method" => &mut self.method,
+            "httpMethod" => &mut self.http_method,
+            "route" => &mut self.route,
+            "resourcePath" => &mut self.resource_path,
+            "statusCode" => &mut self.status_code_camel,
+            "status_code" => &mut self.status_code,
+            "integrationErrorMessage" => &mut self.integration_error,
+            _ => return true,
+        };
+        slot.replace(value).is_none()
+    }
+}
+
 /// An `error` / `err` / `exception` object, read once.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct ErrorObject<'a> {
-    #[serde(borrow, rename = "type")]
     kind: Raw<'a>,
-    #[serde(borrow, rename = "kind")]
     kind_: Raw<'a>,
-    #[serde(borrow)]
     name: Raw<'a>,
-    #[serde(borrow)]
     class: Raw<'a>,
-    #[serde(borrow)]
     message: Raw<'a>,
+}
+
+impl<'a> ErrorObject<'a> {
+    /// Keeps a member this reader reads; `false` for one seen before (such an object is not
+    /// read at all, as before this reader existed: no grouping changes with it).
+    fn member(&mut self, key: &str, value: &'a str) -> bool {
+        let slot = match key {
+            "type" => &mut self.kind,
+            "kind" => &mut self.kind_,
+            "name" => &mut self.name,
+            "class" => &mut self.class,
+            "message" => &mut self.message,
+            _ => return true,
+        };
+        slot.replace(value).is_none()
+    }
 }
 
 /// A string or number as text; `None` for null, booleans, objects and arrays.
 fn text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
-    let raw = raw?.get();
+    let raw = raw?;
     match raw.as_bytes().first()? {
-        b'"' => match serde_json::from_str::<&str>(raw) {
-            Ok(s) => Some(Cow::Borrowed(s)),
-            // Escapes need an owned copy.
-            Err(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
-        }
-        .filter(|s| !s.is_empty()),
+        // Valid JSON: a string without a backslash is its own text between the quotes.
+        b'"' if !raw.contains('\\') => Some(Cow::Borrowed(&raw[1..raw.len() - 1])),
+        // Escapes need an owned copy.
+        b'"' => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
         b'-' | b'0'..=b'9' => Some(Cow::Borrowed(raw)),
         _ => None,
     }
+    .filter(|s| !s.is_empty())
 }
 
-/// A key of a nested object (`error.type` written as `{"error":{"type":..}}`).
+/// A key of a nested object (`error.type` written as `{"error":{"type":..}}`); the last,
+/// when the key repeats.
 fn nested<'a>(raw: Raw<'a>, key: &str) -> Raw<'a> {
     let raw = raw?;
-    if !raw.get().starts_with('{') {
+    if !raw.starts_with('{') {
         return None;
     }
-    let object: HashMap<Cow<'a, str>, &'a RawValue> = serde_json::from_str(raw.get()).ok()?;
-    object.get(key).copied()
+    members::read(raw, |found: &mut Raw<'a>, k, value| {
+        if k == key {
+            *found = Some(value);
+        }
+        true
+    })
+    .flatten()
 }
 
 fn first<'a>(candidates: &[Raw<'a>]) -> Option<Cow<'a, str>> {
@@ -205,7 +231,7 @@ fn syslog_level(raw: Raw<'_>) -> Option<Level> {
 /// Parses a JSON object line; `None` when the text is not a JSON object (or is one this
 /// reader cannot take, such as one with a repeated key: the caller falls back).
 pub(super) fn parse(line: &str) -> Option<ParsedLine> {
-    let keys: Keys<'_> = serde_json::from_str(line).ok()?;
+    let keys = members::read(line, Keys::member)?;
     Some(from_keys(&keys, line))
 }
 
@@ -237,8 +263,8 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
     let error_object: ErrorObject<'_> = [k.error, k.err, k.exception]
         .into_iter()
         .flatten()
-        .find(|r| r.get().starts_with('{'))
-        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .find(|r| r.starts_with('{'))
+        .and_then(|r| members::read(r, ErrorObject::member))
         .unwrap_or_default();
     let error_message = text(error_object.message);
     let mut message = first(&[
@@ -250,7 +276,7 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         k.journald_message,
         nested(k.fields, "message"),
     ])
-    .or_else(|| text(k.log).filter(|_| !k.log.is_some_and(|l| l.get().starts_with('{'))))
+    .or_else(|| text(k.log).filter(|_| !k.log.is_some_and(|l| l.starts_with('{'))))
     .map(Cow::into_owned);
     let is_layer = k.target.is_some() || k.spans.is_some();
     if message.is_none() && is_layer {
@@ -351,13 +377,13 @@ fn span_trace_id(spans: Raw<'_>) -> Option<String> {
     #[derive(Deserialize)]
     struct Span<'a> {
         #[serde(borrow, default)]
-        trace_id: Raw<'a>,
+        trace_id: Option<&'a RawValue>,
     }
-    let spans: Vec<Span<'_>> = serde_json::from_str(spans?.get()).ok()?;
+    let spans: Vec<Span<'_>> = serde_json::from_str(spans?).ok()?;
     spans
         .iter()
         .rev()
-        .find_map(|s| text(s.trace_id).map(Cow::into_owned))
+        .find_map(|s| text(s.trace_id.map(RawValue::get)).map(Cow::into_owned))
 }
 
 /// Lambda's JSON log format reports timeouts and crashes as platform events.

@@ -103,6 +103,11 @@ fn words_and_codes_stay() {
             "arn:aws:sns:us-gov-west-1:1:t",
             "arn:aws:sns:us-gov-west-1:<num>:t",
         ),
+        // Region-like, but not the shape of one: ids.
+        (
+            "in eu-central-2 not usa-east-1 nor us-east-12 nor us-1",
+            "in eu-central-2 not usa-east-<id> nor us-east-<id> nor us-<id>",
+        ),
         (
             "[error] 10#0: *5 failed",
             "[error] <num>#<num>: *<num> failed",

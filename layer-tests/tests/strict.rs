@@ -319,3 +319,77 @@ fn the_sdk_s_own_trace_events_never_reach_cloudwatch() {
     );
     assert_eq!(handle.metrics().emitted, 100);
 }
+
+#[test]
+fn shutdown_ends_once_everything_is_counted_even_when_nothing_can_be_stored() {
+    // No group, and the layer may not create it: every batch, and the drop report that
+    // follows, is refused at once. Shutdown used to wait out its whole timeout with that
+    // report stuck in the batch being built.
+    let server = StrictLogs::start(StrictConfig::default());
+    let (dispatch, guard) = start(&server, |b| {
+        b.create_log_group(false)
+            .shutdown_timeout(Duration::from_secs(60))
+    });
+    let handle = guard.handle();
+    emit(&dispatch, 0..3);
+    let started = Instant::now();
+    drop(guard);
+    let took = started.elapsed();
+    let m = handle.metrics();
+    assert_eq!((m.emitted, m.dropped.non_retryable), (3, 3), "{m:?}");
+    // Not a timing claim: the 60 s deadline is the failure, anything near a second is not.
+    assert!(took < Duration::from_secs(30), "shutdown took {took:?}");
+}
+
+#[test]
+fn drops_at_exit_are_reported_in_cloudwatch_before_shutdown_returns() {
+    let server = StrictLogs::start(StrictConfig::default());
+    let (dispatch, guard) = start(&server, |b| {
+        b.buffer_bytes(65_536)
+            .max_event_bytes(1_024)
+            .shutdown_timeout(Duration::from_secs(60))
+    });
+    let handle = guard.handle();
+    // A burst far larger than the buffer, then exit at once.
+    emit(&dispatch, 0..20_000);
+    let started = Instant::now();
+    drop(guard);
+    let took = started.elapsed();
+    let m = handle.metrics();
+    assert!(m.dropped.buffer_full > 0, "{m:?}");
+    assert_eq!(m.delivered + m.dropped.total(), m.emitted, "{m:?}");
+    assert!(m.drop_reports_delivered >= 1, "{m:?}");
+    // The reports in CloudWatch account for every drop, the last of them written at exit.
+    let reported: u64 = server
+        .accepted()
+        .into_iter()
+        .map(|e| serde_json::from_str::<Value>(&e.message).unwrap())
+        .filter(|r| r["target"] == "tracing_cloudwatch_logs")
+        .map(|r| r["buffer_full"].as_u64().unwrap())
+        .sum();
+    assert_eq!(reported, m.dropped.buffer_full, "{m:?}");
+    assert!(took < Duration::from_secs(30), "shutdown took {took:?}");
+    assert_no_violations(&server);
+}
+
+#[test]
+fn a_small_buffer_keeps_up_with_a_steady_rate() {
+    // 5,000 events a second for three seconds, into a buffer that holds about 700 of them:
+    // the worker must send as the buffer fills, not once per flush tick.
+    let server = StrictLogs::start(StrictConfig::default());
+    let (dispatch, guard) = start(&server, |b| b.buffer_bytes(262_144).max_event_bytes(1_024));
+    let handle = guard.handle();
+    for round in 0..60 {
+        emit(&dispatch, round * 250..(round + 1) * 250);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(handle.flush_blocking(Duration::from_secs(30)));
+    drop(guard);
+    let m = handle.metrics();
+    assert_eq!(m.emitted, 15_000);
+    assert_eq!(m.delivered + m.dropped.total(), m.emitted, "{m:?}");
+    // Before the worker sealed on a quarter of the buffer, 83 % were dropped; a loaded
+    // machine may lose a few rounds' worth, not most of them.
+    assert!(m.dropped.buffer_full < 1_500, "{m:?}");
+    assert_no_violations(&server);
+}

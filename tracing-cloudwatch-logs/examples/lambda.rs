@@ -7,10 +7,15 @@
 //! needs `logs:PutLogEvents` and `logs:CreateLogStream` on the group, and `LOG_GROUP` set
 //! (default `/examples/lambda`). Lambda's own logging keeps working on stdout.
 
+use std::time::{Duration, SystemTime};
+
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
 use tracing_cloudwatch_logs::CloudWatchHandle;
 use tracing_subscriber::prelude::*;
+
+/// Time left for the response after the flush gives up.
+const FLUSH_MARGIN: Duration = Duration::from_millis(200);
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -41,8 +46,15 @@ async fn invocation(handle: &CloudWatchHandle, event: LambdaEvent<Value>) -> Res
         handle_event(&event.payload)
     };
     // Every record of this invocation is delivered (or counted as dropped) before Lambda can
-    // freeze the environment.
-    handle.flush().await;
+    // freeze the environment. Bounded: with CloudWatch unreachable a flush waits as long as
+    // the batch is retried (`max_retry_duration`), longer than an invocation may last; what
+    // is not sent yet stays buffered and goes with the next invocation's flush.
+    let left = event
+        .context
+        .deadline()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    let _ = tokio::time::timeout(left.saturating_sub(FLUSH_MARGIN), handle.flush()).await;
     result
 }
 

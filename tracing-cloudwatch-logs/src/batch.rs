@@ -144,6 +144,11 @@ impl BatchBuilder {
         self.current.events.len()
     }
 
+    /// Request bytes of the events waiting in the batch being built.
+    pub fn bytes(&self) -> usize {
+        self.current.bytes
+    }
+
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
         self.current.events.is_empty()

@@ -12,14 +12,15 @@ use crate::client::LogsClient;
 use crate::config::{
     Config, DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SHUTDOWN_TIMEOUT, default_stream_name,
+    DEFAULT_SHUTDOWN_TIMEOUT, FLUSH_INTERVAL_RANGE, MAX_RETRY_DURATION_RANGE,
+    REQUEST_TIMEOUT_RANGE, SHUTDOWN_TIMEOUT_RANGE, default_stream_name,
 };
 use crate::encode::RecordPrefix;
 use crate::error::BuildError;
 use crate::event::held_bytes;
 use crate::guard::WorkerGuard;
 use crate::layer::CloudWatchLayer;
-use crate::limits::{MAX_EVENT_BYTES, MAX_GROUP_NAME_CHARS, MAX_STREAM_NAME_CHARS};
+use crate::limits::{MAX_EVENT_BYTES, MAX_GROUP_NAME_CHARS, MAX_STREAM_NAME_CHARS, RETENTION_DAYS};
 use crate::record::RESERVED_KEYS;
 use crate::shared::{REQUEST_SHARE_DIVISOR, Shared};
 use crate::truncate::MIN_EVENT_BYTES;
@@ -83,7 +84,8 @@ impl Builder {
         self
     }
 
-    /// How long an event may wait for a batch to fill before it is sent anyway.
+    /// How long an event may wait for a batch to fill before it is sent anyway (1 ms to an
+    /// hour, see [`FLUSH_INTERVAL_RANGE`](crate::FLUSH_INTERVAL_RANGE)).
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.flush_interval = Some(interval);
         self
@@ -119,19 +121,22 @@ impl Builder {
         self
     }
 
-    /// How long one batch is retried before its events are dropped (and counted).
+    /// How long one batch is retried before its events are dropped (and counted): 1 s to a
+    /// day, see [`MAX_RETRY_DURATION_RANGE`](crate::MAX_RETRY_DURATION_RANGE).
     pub fn max_retry_duration(mut self, duration: Duration) -> Self {
         self.max_retry_duration = Some(duration);
         self
     }
 
-    /// How long one call may take before it is abandoned and retried.
+    /// How long one call may take before it is abandoned and retried: 100 ms to an hour,
+    /// see [`REQUEST_TIMEOUT_RANGE`](crate::REQUEST_TIMEOUT_RANGE).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
         self
     }
 
-    /// How long dropping the [`WorkerGuard`] (or `shutdown`) waits for delivery.
+    /// How long dropping the [`WorkerGuard`] (or `shutdown`) waits for delivery: zero (do
+    /// not wait) to an hour, see [`SHUTDOWN_TIMEOUT_RANGE`](crate::SHUTDOWN_TIMEOUT_RANGE).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = Some(timeout);
         self
@@ -143,7 +148,8 @@ impl Builder {
         self
     }
 
-    /// Retention set on a log group the layer creates (default: never expire).
+    /// Retention set on a log group the layer creates (default: never expire): one of the
+    /// periods CloudWatch accepts, [`RETENTION_DAYS`](crate::limits::RETENTION_DAYS).
     pub fn retention_days(mut self, days: i32) -> Self {
         self.retention_days = Some(days);
         self
@@ -161,6 +167,9 @@ impl Builder {
             return Err(BuildError::InvalidLogGroup(log_group));
         }
         let service = self.service.ok_or(BuildError::MissingService)?;
+        if service.trim().is_empty() {
+            return Err(BuildError::EmptyService);
+        }
         let log_stream = self
             .log_stream
             .unwrap_or_else(|| default_stream_name(&service));
@@ -198,6 +207,35 @@ impl Builder {
         if flush_interval.is_zero() {
             return Err(BuildError::ZeroFlushInterval);
         }
+        let max_retry_duration = self
+            .max_retry_duration
+            .unwrap_or(DEFAULT_MAX_RETRY_DURATION);
+        let request_timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        let shutdown_timeout = self.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+        for (setting, value, (min, max)) in [
+            ("flush_interval", flush_interval, FLUSH_INTERVAL_RANGE),
+            (
+                "max_retry_duration",
+                max_retry_duration,
+                MAX_RETRY_DURATION_RANGE,
+            ),
+            ("request_timeout", request_timeout, REQUEST_TIMEOUT_RANGE),
+            ("shutdown_timeout", shutdown_timeout, SHUTDOWN_TIMEOUT_RANGE),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(BuildError::DurationOutOfRange {
+                    setting,
+                    value,
+                    min,
+                    max,
+                });
+            }
+        }
+        if let Some(days) = self.retention_days
+            && !RETENTION_DAYS.contains(&days)
+        {
+            return Err(BuildError::InvalidRetentionDays(days));
+        }
         Ok(Config {
             log_group,
             log_stream,
@@ -208,11 +246,9 @@ impl Builder {
             backpressure: self.backpressure,
             max_event_bytes,
             max_in_flight,
-            max_retry_duration: self
-                .max_retry_duration
-                .unwrap_or(DEFAULT_MAX_RETRY_DURATION),
-            request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
-            shutdown_timeout: self.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
+            max_retry_duration,
+            request_timeout,
+            shutdown_timeout,
             create_log_group: self.create_log_group.unwrap_or(true),
             retention_days: self.retention_days,
         })
@@ -249,6 +285,9 @@ impl Builder {
         client: impl LogsClient,
     ) -> Result<(CloudWatchLayer, WorkerGuard), BuildError> {
         let config = self.validate()?;
+        if let Some(problem) = client.configuration_problem() {
+            return Err(BuildError::Client(problem));
+        }
         start(config, client)
     }
 }
@@ -334,5 +373,43 @@ mod tests {
             valid().max_in_flight(0).validate(),
             Err(BuildError::ZeroInFlight)
         ));
+        assert!(matches!(
+            valid().service(" ").validate(),
+            Err(BuildError::EmptyService)
+        ));
+        assert!(matches!(
+            valid().retention_days(2).validate(),
+            Err(BuildError::InvalidRetentionDays(2))
+        ));
+        assert!(valid().retention_days(14).validate().is_ok());
+    }
+
+    #[test]
+    fn durations_the_worker_cannot_use_are_refused_with_their_range() {
+        type Configure = fn(Builder) -> Builder;
+        let cases: [(&str, Configure); 6] = [
+            ("flush_interval", |b| b.flush_interval(Duration::MAX)),
+            ("shutdown_timeout", |b| b.shutdown_timeout(Duration::MAX)),
+            ("request_timeout", |b| b.request_timeout(Duration::ZERO)),
+            ("request_timeout", |b| b.request_timeout(Duration::MAX)),
+            ("max_retry_duration", |b| {
+                b.max_retry_duration(Duration::ZERO)
+            }),
+            ("max_retry_duration", |b| {
+                b.max_retry_duration(Duration::MAX)
+            }),
+        ];
+        for (name, configure) in cases {
+            match configure(valid()).validate() {
+                Err(err @ BuildError::DurationOutOfRange { setting, .. }) => {
+                    assert_eq!(setting, name);
+                    assert!(err.to_string().starts_with(name), "{err}");
+                    assert!(err.to_string().contains("choose between"), "{err}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // Not waiting at all on exit is a choice.
+        assert!(valid().shutdown_timeout(Duration::ZERO).validate().is_ok());
     }
 }

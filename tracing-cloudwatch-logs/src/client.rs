@@ -25,8 +25,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// Implementations must not retry on their own: the worker owns retries, backoff and their
 /// time bound. (The implementation for the SDK client turns the SDK's retries off per call.)
-/// They run on the worker's own Tokio runtime (current-thread, time enabled, I/O enabled when
-/// Tokio's `net` feature is on in the build).
+/// They run on the worker's own multi-thread Tokio runtime (two threads, time enabled, I/O
+/// enabled when Tokio's `net` feature is on in the build), never the application's.
 ///
 /// ```
 /// use tracing_cloudwatch_logs::{
@@ -100,6 +100,13 @@ pub trait LogsClient: Send + Sync + 'static {
         group: &'a str,
         days: i32,
     ) -> BoxFuture<'a, Result<(), ClientError>>;
+
+    /// A problem with the client's own set-up that no retry could fix, in words that name
+    /// the fix; [`Builder::build`](crate::Builder::build) refuses a client that has one. The
+    /// AWS SDK's client reports a missing region here. Default: none.
+    fn configuration_problem(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One `PutLogEvents` call, as the worker asks a [`LogsClient`] to make it.

@@ -23,6 +23,21 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default for [`Builder::max_event_bytes`](crate::Builder::max_event_bytes): the CloudWatch maximum.
 pub const DEFAULT_MAX_EVENT_BYTES: usize = MAX_EVENT_BYTES;
+const HOUR: Duration = Duration::from_secs(60 * 60);
+
+/// Accepted [`Builder::flush_interval`](crate::Builder::flush_interval)s: longer would hold
+/// events in memory for hours (and `Duration::MAX` overflowed the worker's clock).
+pub const FLUSH_INTERVAL_RANGE: (Duration, Duration) = (Duration::from_millis(1), HOUR);
+/// Accepted [`Builder::max_retry_duration`](crate::Builder::max_retry_duration)s: at least a
+/// second, so that a missing stream can be created and the batch sent again; at most a day.
+pub const MAX_RETRY_DURATION_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(24 * 60 * 60));
+/// Accepted [`Builder::request_timeout`](crate::Builder::request_timeout)s: shorter than
+/// 100 ms, calls time out before CloudWatch can answer.
+pub const REQUEST_TIMEOUT_RANGE: (Duration, Duration) = (Duration::from_millis(100), HOUR);
+/// Accepted [`Builder::shutdown_timeout`](crate::Builder::shutdown_timeout)s: zero (do not
+/// wait) to an hour; the application's exit waits this long at most.
+pub const SHUTDOWN_TIMEOUT_RANGE: (Duration, Duration) = (Duration::ZERO, HOUR);
 /// First retry waits up to this long; each later one up to twice as long as the previous.
 pub(crate) const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
 /// No single retry waits longer than this.

@@ -47,6 +47,30 @@ pub enum BuildError {
         "flush_interval must be longer than zero: give it a duration such as Duration::from_secs(1), or leave the default"
     )]
     ZeroFlushInterval,
+    /// The client cannot work as configured (see
+    /// [`LogsClient::configuration_problem`](crate::LogsClient::configuration_problem)).
+    #[error("the CloudWatch Logs client cannot be used: {0}")]
+    Client(String),
+    /// A duration setting is outside the range the layer can work with.
+    #[error("{setting} of {value:?} is out of range: choose between {min:?} and {max:?}")]
+    DurationOutOfRange {
+        /// The builder method.
+        setting: &'static str,
+        /// What was given.
+        value: std::time::Duration,
+        /// The least accepted.
+        min: std::time::Duration,
+        /// The most accepted.
+        max: std::time::Duration,
+    },
+    /// The retention is not one CloudWatch Logs accepts.
+    #[error(
+        "retention_days {0} is not a retention CloudWatch Logs accepts: use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653"
+    )]
+    InvalidRetentionDays(i32),
+    /// The service name is empty.
+    #[error("the service name is empty: call .service(\"my-service\") with the service's name")]
+    EmptyService,
     /// The worker thread could not be started.
     #[error(
         "could not start the tracing-cloudwatch-logs worker thread ({0}): the process is out of threads or memory; raise its limits"

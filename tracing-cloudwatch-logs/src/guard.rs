@@ -114,6 +114,12 @@ impl CloudWatchHandle {
 
     /// Sends everything emitted so far and waits until it is delivered or dropped. Returns
     /// at once if the worker has stopped.
+    ///
+    /// With CloudWatch unreachable that is as long as a batch is retried
+    /// ([`Builder::max_retry_duration`](crate::Builder::max_retry_duration), 5 minutes by
+    /// default): bound it where time is short, as `examples/lambda.rs` does with the
+    /// invocation's deadline (`tokio::time::timeout(left, handle.flush())`); what is not sent
+    /// yet stays buffered.
     pub async fn flush(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();
         if self

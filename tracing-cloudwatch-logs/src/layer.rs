@@ -3,8 +3,9 @@
 //! Per event it encodes one record into a thread-local buffer, reserves its bytes in the
 //! budget and appends it to a lane's chunk (see [`crate::chunk`]): nothing is allocated per
 //! event once the buffers have grown to the traffic. It wakes the worker only every
-//! [`WAKE_EVERY_BYTES`]; otherwise the worker picks events up on its flush timer, so a busy
-//! application does not pay for a thread wake-up per event.
+//! [`WAKE_EVERY_BYTES`] (an eighth of the buffer, if that is less) and when the buffer is
+//! full; otherwise the worker picks events up on its flush timer, so a busy application does
+//! not pay for a thread wake-up per event.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -24,9 +25,15 @@ use crate::otel::{OtelDispatch, OtelIds};
 use crate::shared::Shared;
 use crate::truncate::truncate_record;
 
-/// The application wakes the worker each time this many more bytes are buffered; below it,
-/// the worker's flush timer picks events up.
+/// The application wakes the worker each time this many more bytes are buffered (or an
+/// eighth of the buffer, if less); below it, the worker's flush timer picks events up.
 pub(crate) const WAKE_EVERY_BYTES: usize = 256 * 1024;
+
+/// The wake-up stride of a buffer holding `limit` bytes of events: with a small buffer a
+/// fixed stride was never reached, and the buffer filled between two flush ticks.
+pub(crate) fn wake_stride(limit: usize) -> usize {
+    WAKE_EVERY_BYTES.min(limit / 8).max(1)
+}
 
 /// A [`Layer`](tracing_subscriber::Layer) that ships every event it sees to CloudWatch Logs
 /// as one JSON record. Built by [`Builder::build`](crate::Builder::build).
@@ -35,6 +42,8 @@ pub struct CloudWatchLayer {
     shared: Arc<Shared>,
     prefix: RecordPrefix,
     max_event_bytes: usize,
+    /// See [`wake_stride`].
+    wake_every: usize,
     #[cfg(feature = "opentelemetry")]
     otel: OtelDispatch,
 }
@@ -46,6 +55,7 @@ thread_local! {
 impl CloudWatchLayer {
     pub(crate) fn new(shared: Arc<Shared>, prefix: RecordPrefix, max_event_bytes: usize) -> Self {
         CloudWatchLayer {
+            wake_every: wake_stride(shared.budget.limit()),
             shared,
             prefix,
             max_event_bytes,
@@ -164,15 +174,28 @@ impl CloudWatchLayer {
     fn enqueue(&self, timestamp_ms: i64, record: &str) {
         let shared = &*self.shared;
         let cost = held_bytes(record.len());
-        match shared.budget.reserve(cost) {
+        // A full buffer wakes the worker: it makes room by sending, and an application
+        // thread blocked (or dropping) until the next flush tick was the alternative.
+        match shared.budget.reserve(cost, || shared.wake.notify_one()) {
             Ok(before) => {
                 shared.lanes.push(timestamp_ms, record);
-                if (before + cost) / WAKE_EVERY_BYTES != before / WAKE_EVERY_BYTES {
+                if (before + cost) / self.wake_every != before / self.wake_every {
                     shared.wake.notify_one();
                 }
             }
             Err(Refusal::Full) => Metrics::add(&shared.metrics.dropped_buffer_full, 1),
-            Err(Refusal::Closed) => Metrics::add(&shared.metrics.refused_after_shutdown, 1),
+            Err(Refusal::Closed) => {
+                Metrics::add(&shared.metrics.refused_after_shutdown, 1);
+                // Usually a guard dropped too early (`let (layer, _) = ...` drops it at once):
+                // without this line the program would run and ship nothing, without a word.
+                shared.diagnostics.report("after_shutdown", || {
+                    "an event was logged after the worker shut down (its WorkerGuard was \
+                     dropped), so it is not shipped; it is counted in dropped.shutdown. Keep the \
+                     guard alive while the program logs: `let (layer, _guard) = ...`, not \
+                     `let (layer, _) = ...`"
+                        .to_owned()
+                });
+            }
         }
     }
 }

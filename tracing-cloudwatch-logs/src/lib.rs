@@ -128,9 +128,10 @@
 //! reader of the logs sees the gap.
 //!
 //! ## Isolation
-//! The worker runs on its own thread with its own current-thread Tokio runtime, with
-//! `tracing`'s dispatcher set to none: it works with or without Tokio in the application,
-//! and the SDK's own events never loop back into the layer.
+//! The worker runs on its own thread with its own small Tokio runtime (two threads that
+//! send requests while the worker's thread batches), never the application's, with
+//! `tracing`'s dispatcher set to none on all three: it works with or without Tokio in the
+//! application, and the SDK's own events never loop back into the layer.
 //!
 //! # Defaults
 //!
@@ -158,7 +159,7 @@
 //! | `aws-sdk` | yes | `LogsClient` for `aws_sdk_cloudwatchlogs::Client`, `ClientError: From<SdkError>`; enables `layer` | `aws-sdk-cloudwatchlogs`, `aws-smithy-types`, `aws-smithy-runtime-api` |
 //! | `layer` | via `aws-sdk` | the Layer, the worker, the guard, the [`LogsClient`] trait, metrics | `tracing`, `tracing-subscriber` (`registry` only), `tokio` (`rt`, `sync`, `time`, `macros`), `thiserror`, `rand` |
 //! | `opentelemetry` | no | records take their `trace_id` and `span_id` from the span context of `tracing-opentelemetry` 0.34 (the version your application must use too); enables `layer` | `opentelemetry` (`trace`), `tracing-opentelemetry` |
-//! | `test-util` | no | [`MemoryClient`], an in-memory [`LogsClient`] for tests; enables `layer` | none |
+//! | `test-util` | no | `MemoryClient`, an in-memory [`LogsClient`] for tests; enables `layer` | none |
 //!
 //! Without any feature (`default-features = false`) only [`record`] and [`limits`] are
 //! compiled, with `serde` and `serde_json`: what a program that reads the records back needs.
@@ -231,6 +232,7 @@ pub use client::{
 pub use config::{
     DEFAULT_BUFFER_BYTES, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_MAX_RETRY_DURATION, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
+    FLUSH_INTERVAL_RANGE, MAX_RETRY_DURATION_RANGE, REQUEST_TIMEOUT_RANGE, SHUTDOWN_TIMEOUT_RANGE,
     default_stream_name,
 };
 #[cfg(feature = "layer")]

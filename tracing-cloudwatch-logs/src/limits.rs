@@ -50,3 +50,11 @@ pub const MAX_STREAM_NAME_CHARS: usize = 512;
 ///
 /// <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html>
 pub const MAX_GROUP_NAME_CHARS: usize = 512;
+
+/// The retention periods, in days, that `PutRetentionPolicy` accepts.
+///
+/// <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html>
+pub const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];

@@ -69,6 +69,8 @@ impl Metrics {
 #[non_exhaustive]
 pub struct MetricsSnapshot {
     /// Every event the layer saw (after filters): accepted, or dropped before it was queued.
+    /// Counted when the worker takes an event from the queue (off the application's hot
+    /// path), so it lags the events still queued, which show in `buffered_bytes`.
     pub emitted: u64,
     /// Events the worker took from the queue (events still queued show in `buffered_bytes`).
     pub accepted: u64,

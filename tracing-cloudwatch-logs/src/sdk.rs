@@ -3,6 +3,7 @@
 //!
 //! Kept apart from `client.rs` so that the Layer and the worker build without any AWS crate.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -35,6 +36,9 @@ where
             SdkError::DispatchFailure(failure) if failure.is_timeout() => {
                 ClientError::transport(ErrorKind::Timeout, detail)
             }
+            SdkError::DispatchFailure(_) if missing_credentials(&err) => {
+                ClientError::transport(ErrorKind::Construction, detail)
+            }
             SdkError::DispatchFailure(_) => ClientError::transport(ErrorKind::Dispatch, detail),
             SdkError::ResponseError(response) => ClientError {
                 status: Some(response.raw().status().as_u16()),
@@ -45,6 +49,26 @@ where
     }
 }
 
+/// Whether the call failed because no credentials could be found, which the SDK reports as
+/// a failed dispatch: retrying cannot help until the environment changes, so the batch is
+/// dropped and counted at once (with a line on stderr) instead of being retried for
+/// `max_retry_duration`. A provider that timed out or failed for a reason of its own (an
+/// instance metadata service that did not answer) may succeed later and is retried.
+fn missing_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        if let Some(credentials) = err.downcast_ref::<CredentialsError>() {
+            return matches!(
+                credentials,
+                CredentialsError::CredentialsNotLoaded(_)
+                    | CredentialsError::InvalidConfiguration(_)
+            );
+        }
+        cause = err.source();
+    }
+    false
+}
+
 /// The error and its causes, `outer: cause: root`, on one line: the worker reports it in
 /// its own events and metrics, where the debug representation `DisplayErrorContext`
 /// appends (a page of nested structs) would bury it. A cause whose text its parent already
@@ -53,7 +77,12 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
     let mut cause = Some(err);
     while let Some(err) = cause {
-        let text = err.to_string();
+        // Some causes (the default credentials chain's) span lines.
+        let text = err
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if !text.is_empty() && !line.contains(text.as_str()) {
             if !line.is_empty() {
                 line.push_str(": ");
@@ -86,6 +115,15 @@ fn no_sdk_retries() -> aws_sdk_cloudwatchlogs::config::Builder {
 }
 
 impl LogsClient for aws_sdk_cloudwatchlogs::Client {
+    fn configuration_problem(&self) -> Option<String> {
+        // Every call is signed for a region: without one, each would fail the same way.
+        self.config().region().is_none().then(|| {
+            "the CloudWatch Logs client has no AWS region: set AWS_REGION (or a region in the \
+             AWS profile), or give its config one with .region(..)"
+                .to_owned()
+        })
+    }
+
     fn put_log_events<'a>(
         &'a self,
         request: PutLogEventsRequest<'a>,
@@ -201,5 +239,42 @@ mod tests {
             error.message
         );
         assert!(!error.message.contains('{'), "{}", error.message);
+    }
+
+    fn failed_dispatch(cause: CredentialsError) -> ClientError {
+        let error: SdkError<PutLogEventsError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(cause), None));
+        ClientError::from(error)
+    }
+
+    #[test]
+    fn missing_credentials_are_not_retried_but_a_provider_that_timed_out_is() {
+        let missing = failed_dispatch(CredentialsError::not_loaded(
+            "no providers in chain provided credentials:\n  Environment: not set\n  Profile: none",
+        ));
+        assert_eq!(missing.kind, ErrorKind::Construction);
+        assert!(!missing.message.contains('\n'), "{}", missing.message);
+        let invalid = failed_dispatch(CredentialsError::invalid_configuration("bad profile"));
+        assert_eq!(invalid.kind, ErrorKind::Construction);
+        let slow = failed_dispatch(CredentialsError::provider_timed_out(
+            std::time::Duration::from_secs(5),
+        ));
+        assert_eq!(slow.kind, ErrorKind::Dispatch);
+    }
+
+    #[test]
+    fn a_client_without_a_region_is_refused_at_build() {
+        let config = aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .build();
+        let client = aws_sdk_cloudwatchlogs::Client::from_conf(config);
+        let problem = client.configuration_problem().expect("no region");
+        assert!(problem.contains("AWS_REGION"), "{problem}");
+        let err = crate::builder()
+            .log_group("/g")
+            .service("s")
+            .build(client)
+            .unwrap_err();
+        assert!(err.to_string().contains("AWS_REGION"), "{err}");
     }
 }

@@ -53,8 +53,9 @@ pub(crate) fn truncate_record(record: &str, max_bytes: usize) -> String {
     }
 }
 
-/// Cuts the longest string (at least [`MIN_CUT_BYTES`]) by `excess` bytes and a margin for
-/// escaping. Returns false when no string is long enough to be worth it.
+/// Cuts the longest string (at least [`MIN_CUT_BYTES`]) so that its JSON form is `excess`
+/// bytes shorter, ellipsis included, keeping as much of it as fits. Returns false when no
+/// string is long enough to be worth it.
 fn shorten_longest_string(value: &mut Value, excess: usize) -> bool {
     let Some(longest) = longest_string(value) else {
         return false;
@@ -62,18 +63,32 @@ fn shorten_longest_string(value: &mut Value, excess: usize) -> bool {
     if longest.len() < MIN_CUT_BYTES {
         return false;
     }
-    // Escaped characters take more room in JSON than in the string: cut a little more than
-    // the excess and let the caller's loop measure again.
-    let keep = longest
-        .len()
-        .saturating_sub(excess + ELLIPSIS.len() + excess / 8 + 8);
-    let mut cut = keep;
-    while !longest.is_char_boundary(cut) {
-        cut -= 1;
+    // Measured as written in JSON, character by character: a margin proportional to the
+    // excess instead cut a 10 MB message to nothing under a 1 MB limit.
+    let written: usize = longest.chars().map(escaped_len).sum();
+    let budget = written.saturating_sub(excess + ELLIPSIS.len());
+    let mut used = 0;
+    let mut cut = 0;
+    for (at, c) in longest.char_indices() {
+        used += escaped_len(c);
+        if used > budget {
+            break;
+        }
+        cut = at + c.len_utf8();
     }
     longest.truncate(cut);
     longest.push_str(ELLIPSIS);
     true
+}
+
+/// The bytes a character takes inside a JSON string as `serde_json` writes it: two for the
+/// short escapes, six for other control characters (`\u001f`), its UTF-8 length otherwise.
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if u32::from(c) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
 }
 
 fn longest_string(value: &mut Value) -> Option<&mut String> {
@@ -172,6 +187,40 @@ mod tests {
     fn escaped_characters_are_accounted_for() {
         let r = record_with(&"\"\\\n".repeat(5_000), json!({}));
         check(&truncate_record(&r, 1_024), 1_024);
+    }
+
+    #[test]
+    fn a_string_keeps_as_much_as_fits_however_far_over_the_limit_it_is() {
+        for (message_bytes, max) in [
+            (300_000, 1_024),
+            (3_000_000, 262_144),
+            (10_000_000, 1_048_550),
+            (2_000_000, 1_048_550),
+        ] {
+            let r = record_with(&"abcdefghij".repeat(message_bytes / 10), json!({}));
+            let out = truncate_record(&r, max);
+            let v = check(&out, max);
+            let kept = v["message"].as_str().unwrap().len();
+            // The other keys of the record take about 120 bytes.
+            assert!(
+                kept >= max - 200,
+                "{message_bytes} bytes under a {max}-byte limit kept only {kept}"
+            );
+        }
+        // Escapes count as written: a message of quotes keeps half as many characters.
+        let r = record_with(&"\"".repeat(100_000), json!({}));
+        let v = check(&truncate_record(&r, 10_000), 10_000);
+        assert!(v["message"].as_str().unwrap().len() >= (10_000 - 200) / 2);
+    }
+
+    #[test]
+    fn escaped_lengths_are_those_serde_json_writes() {
+        for c in [
+            'a', '"', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '日', '🦀',
+        ] {
+            let written = serde_json::to_string(&c.to_string()).unwrap().len() - 2;
+            assert_eq!(escaped_len(c), written, "{c:?}");
+        }
     }
 
     #[test]

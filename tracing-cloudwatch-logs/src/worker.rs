@@ -162,10 +162,13 @@ impl Worker {
         let mut next_tick = tokio::time::Instant::now() + self.config.flush_interval;
         loop {
             self.drain().await;
+            self.seal_if_buffer_bound();
+            // The report before the seal: at shutdown nothing else would ever send it, and the
+            // worker would wait out the whole deadline with it in the builder.
+            self.report_drops();
             if self.shutdown.is_some() {
                 self.seal();
             }
-            self.report_drops();
             self.dispatch();
             self.complete_flushes();
             if let Some((deadline, _)) = &self.shutdown {
@@ -294,6 +297,16 @@ impl Worker {
         }
     }
 
+    /// Seals the batch being built once it holds a quarter of the buffer. With the default
+    /// buffer a batch reaches CloudWatch's request limit first; with a small one it never
+    /// would, and its events waited for the flush tick while the buffer filled behind them
+    /// (dropped under `DropNewest`, blocking the application under `Block`).
+    fn seal_if_buffer_bound(&mut self) {
+        if self.builder.bytes() >= self.shared.budget.limit() / 4 {
+            self.seal();
+        }
+    }
+
     fn seal(&mut self) {
         if let Some(batch) = self.builder.seal() {
             self.enqueue(batch);
@@ -383,14 +396,18 @@ impl Worker {
     }
 
     /// After drops, and once there is room again, writes one WARN record that says how many
-    /// events were lost and why, so the loss shows in CloudWatch itself.
+    /// events were lost and why, so the loss shows in CloudWatch itself. During shutdown it
+    /// neither waits for room (nothing new can take it) nor for the interval since the last
+    /// report: it is the last chance to say what was lost.
     fn report_drops(&mut self) {
         let now = self.shared.metrics.snapshot(0).dropped;
+        let shutting_down = self.shutdown.is_some();
         if now.total() == self.reported_drops.total()
-            || self.shared.budget.used() > self.shared.budget.limit() / 2
-            || self
-                .last_report
-                .is_some_and(|at| at.elapsed() < self.config.flush_interval)
+            || (!shutting_down
+                && (self.shared.budget.used() > self.shared.budget.limit() / 2
+                    || self
+                        .last_report
+                        .is_some_and(|at| at.elapsed() < self.config.flush_interval)))
         {
             return;
         }

@@ -166,6 +166,13 @@ impl Builder {
         {
             return Err(BuildError::InvalidLogGroup(log_group));
         }
+        let create_log_group = self.create_log_group.unwrap_or(true);
+        // CreateLogGroup: "Log group names can't start with the string aws/"; AWS's own groups
+        // of that name can still be written to, when they exist.
+        // <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html>
+        if create_log_group && log_group.starts_with("aws/") {
+            return Err(BuildError::ReservedLogGroup(log_group));
+        }
         let service = self.service.ok_or(BuildError::MissingService)?;
         if service.trim().is_empty() {
             return Err(BuildError::EmptyService);
@@ -249,7 +256,7 @@ impl Builder {
             max_retry_duration,
             request_timeout,
             shutdown_timeout,
-            create_log_group: self.create_log_group.unwrap_or(true),
+            create_log_group,
             retention_days: self.retention_days,
         })
     }
@@ -373,6 +380,18 @@ mod tests {
             valid().max_in_flight(0).validate(),
             Err(BuildError::ZeroInFlight)
         ));
+        assert!(matches!(
+            valid().log_group("aws/mine").validate(),
+            Err(BuildError::ReservedLogGroup(_))
+        ));
+        assert!(
+            valid()
+                .log_group("aws/existing")
+                .create_log_group(false)
+                .validate()
+                .is_ok()
+        );
+        assert!(valid().log_group("/aws/lambda/mine").validate().is_ok());
         assert!(matches!(
             valid().service(" ").validate(),
             Err(BuildError::EmptyService)

@@ -183,6 +183,9 @@ impl TraceIdJson {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     pub(crate) message: String,
+    /// A `message` was recorded: a second one (`info!(message = "x", "text")` records both)
+    /// is a field of its own, `field.message`, not glued onto the first.
+    has_message: bool,
     pub(crate) fields: String,
     /// The event's own `trace_id` field, valid when `has_trace_id`.
     pub(crate) trace_id: String,
@@ -209,6 +212,7 @@ pub(crate) struct Scratch {
 impl Scratch {
     fn clear(&mut self) {
         self.message.clear();
+        self.has_message = false;
         self.fields.clear();
         self.trace_id.clear();
         self.has_trace_id = false;
@@ -434,7 +438,10 @@ impl<'a> EventVisitor<'a> {
 impl Visit for EventVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            MESSAGE => self.scratch.message.push_str(value),
+            MESSAGE if !self.scratch.has_message => {
+                self.scratch.message.push_str(value);
+                self.scratch.has_message = true;
+            }
             TRACE_ID => {
                 self.scratch.trace_id.push_str(value);
                 self.scratch.has_trace_id = true;
@@ -452,8 +459,9 @@ impl Visit for EventVisitor<'_> {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         match field.name() {
-            MESSAGE => {
+            MESSAGE if !self.scratch.has_message => {
                 let _ = write!(self.scratch.message, "{value:?}");
+                self.scratch.has_message = true;
             }
             TRACE_ID => {
                 let _ = write!(self.scratch.trace_id, "{value:?}");

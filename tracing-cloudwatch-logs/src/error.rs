@@ -15,6 +15,12 @@ pub enum BuildError {
         "log group name {0:?} is invalid: use 1 to 512 characters of a-z, A-Z, 0-9, '.', '-', '_', '/' and '#'"
     )]
     InvalidLogGroup(String),
+    /// The log group name starts with `aws/`, which CloudWatch Logs reserves for AWS, and the
+    /// layer was to create it.
+    #[error(
+        "log group name {0:?} starts with \"aws/\", which CloudWatch Logs reserves for AWS's own groups: choose another name, or call .create_log_group(false) to write to such a group that exists"
+    )]
+    ReservedLogGroup(String),
     /// The log stream name breaks CloudWatch's naming rules.
     #[error("log stream name {0:?} is invalid: use 1 to 512 characters, without ':' or '*'")]
     InvalidLogStream(String),

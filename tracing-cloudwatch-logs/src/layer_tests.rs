@@ -169,6 +169,21 @@ fn colliding_fields_are_kept_under_a_prefix() {
 }
 
 #[test]
+fn a_message_field_beside_the_message_is_kept_apart() {
+    let records = capture(
+        |b| b,
+        || {
+            tracing::info!(message = "field named message", "real message");
+            tracing::info!(message = 7, "{}", "formatted");
+        },
+    );
+    assert_eq!(records[0]["message"], "real message");
+    assert_eq!(records[0]["field.message"], "field named message");
+    assert_eq!(records[1]["message"], "formatted");
+    assert_eq!(records[1]["field.message"], "7");
+}
+
+#[test]
 fn oversize_records_are_truncated_into_valid_json() {
     let big = "é".repeat(3_000);
     let records = capture(

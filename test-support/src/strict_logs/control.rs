@@ -24,6 +24,15 @@ pub(crate) fn handle(
         Operation::CreateLogGroup => {
             let req: GroupRequest = api::parse(body)?;
             check_group(&req.log_group_name)?;
+            // "Log group names can't start with the string aws/" (CreateLogGroup); such groups
+            // are AWS's own and may still be written to.
+            // <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html>
+            if req.log_group_name.starts_with("aws/") {
+                return Err(ApiError::invalid_parameter(format!(
+                    "log group names can't start with aws/: {:?}",
+                    req.log_group_name
+                )));
+            }
             logs.create_group(&req.log_group_name)?;
         }
         Operation::DeleteLogGroup => {

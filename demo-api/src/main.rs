@@ -18,7 +18,41 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("demo-api: error: {err:#}");
-            ExitCode::FAILURE
+            if is_usage_error(&err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Settings given on the command line or in the environment that cannot work (a log group
+/// name CloudWatch would refuse, a filter that does not parse, an endpoint URL without a
+/// scheme) exit with 2, as clap's own usage errors do; failures while running exit with 1.
+fn is_usage_error(err: &anyhow::Error) -> bool {
+    use demo_api::telemetry::TelemetryError;
+    use tracing_cloudwatch_logs::BuildError;
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<TelemetryError>(),
+            Some(
+                TelemetryError::Filter { .. }
+                    | TelemetryError::Environment(_)
+                    | TelemetryError::Layer(
+                        BuildError::InvalidLogGroup(_)
+                            | BuildError::InvalidLogStream(_)
+                            | BuildError::ReservedLogGroup(_)
+                            | BuildError::MissingService
+                            | BuildError::EmptyService
+                            | BuildError::ReservedStaticField(_)
+                            | BuildError::InvalidMaxEventBytes(_)
+                            | BuildError::BufferTooSmall { .. }
+                            | BuildError::DurationOutOfRange { .. }
+                            | BuildError::InvalidRetentionDays(_)
+                            | BuildError::Client(_)
+                    )
+            )
+        )
+    })
 }

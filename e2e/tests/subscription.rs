@@ -344,6 +344,79 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
     // Nothing new: a second poll delivers nothing.
     let again = subscriptions.poll().await.unwrap();
     assert!(again.deliveries.is_empty() && again.matched == 0);
+
+    // Delivered as ingested, whatever the timestamp, as CloudWatch does: an event from a host
+    // whose clock runs an hour ahead (it used to hold back every later event of the group),
+    // one sent an hour late into a new stream, and a current one after both.
+    let put = |stream: &'static str, timestamp: i64, message: &'static str| {
+        let logs = logs.clone();
+        async move {
+            let _ = logs
+                .create_log_stream()
+                .log_group_name(LOG_GROUP)
+                .log_stream_name(stream)
+                .send()
+                .await;
+            logs.put_log_events()
+                .log_group_name(LOG_GROUP)
+                .log_stream_name(stream)
+                .log_events(
+                    InputLogEvent::builder()
+                        .timestamp(timestamp)
+                        .message(message)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    put("skewed/1", now_ms + 3_600_000, "ERROR clock an hour ahead").await;
+    let first = subscriptions.poll().await.unwrap();
+    put("late/1", now_ms - 3_600_000, "ERROR sent an hour late").await;
+    put("orders/1", now_ms, "ERROR current, after both").await;
+    let second = subscriptions.poll().await.unwrap();
+    let messages = |poll: &local_aws::subscription::Poll| -> BTreeSet<String> {
+        poll.deliveries
+            .iter()
+            .flat_map(|d| decoded_messages(&d.event))
+            .collect()
+    };
+    assert_eq!(
+        messages(&first),
+        BTreeSet::from(["ERROR clock an hour ahead".to_string()])
+    );
+    assert_eq!(
+        messages(&second),
+        BTreeSet::from([
+            "ERROR sent an hour late".to_string(),
+            "ERROR current, after both".to_string()
+        ])
+    );
+    let third = subscriptions.poll().await.unwrap();
+    assert!(third.deliveries.is_empty() && third.matched == 0);
+}
+
+/// The messages inside one delivery (`{"awslogs":{"data":…}}`).
+fn decoded_messages(event: &serde_json::Value) -> Vec<String> {
+    use base64::Engine;
+    use std::io::Read;
+    let data = event["awslogs"]["data"].as_str().unwrap();
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&text).unwrap();
+    payload["logEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

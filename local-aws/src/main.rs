@@ -7,14 +7,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use local_aws::lambda::{LocalFunction, StartError, StartOptions, read_config};
+use local_aws::lambda::environment::FunctionConfig;
+use local_aws::lambda::{InvokeStats, LocalFunction, StartError, StartOptions, read_config};
 use local_aws::subscription::{Subscriptions, check_warnings};
 
 /// Runs a Lambda function from its deployment zip behind a local Runtime API, and delivers to
 /// it, as CloudWatch Logs would, the log events its subscription filters match.
 ///
 /// The function's configuration (environment, timeout, memory) is read back from the Lambda
-/// API at AWS_ENDPOINT_URL (moto); the zip must be the one deployed (same CodeSha256). The
+/// API at AWS_ENDPOINT_URL (moto), and again before every poll: after a change (`provision up`
+/// with other settings) new invocations run in a fresh execution environment with it, as on
+/// Lambda. The zip must be the one deployed (same CodeSha256); if the deployed code changes,
+/// a warning says to restart with the new zip. The
 /// function's output and Lambda's START/END/REPORT lines go to its log group
 /// (/aws/lambda/<name>), as on Lambda, and to stderr. SIGTERM or Ctrl-C delivers what is
 /// left, waits for the invocations, and exits.
@@ -142,6 +146,37 @@ impl FailureLines {
     }
 }
 
+/// How the deployed function differs from the one running locally.
+#[derive(Debug, PartialEq, Eq)]
+enum ConfigChange {
+    None,
+    /// Another zip was deployed: only `--zip` can be run here.
+    Code,
+    /// Settings a fresh execution environment picks up (named, for the line saying so).
+    Settings(String),
+}
+
+fn config_change(running: &FunctionConfig, deployed: &FunctionConfig) -> ConfigChange {
+    if deployed.code_sha256 != running.code_sha256 {
+        return ConfigChange::Code;
+    }
+    let changed: Vec<&str> = [
+        ("environment", running.variables != deployed.variables),
+        ("memory size", running.memory_mb != deployed.memory_mb),
+        ("timeout", running.timeout_secs != deployed.timeout_secs),
+        ("handler", running.handler != deployed.handler),
+        ("log group", running.log_group != deployed.log_group),
+    ]
+    .into_iter()
+    .filter_map(|(what, changed)| changed.then_some(what))
+    .collect();
+    if changed.is_empty() {
+        ConfigChange::None
+    } else {
+        ConfigChange::Settings(changed.join(", "))
+    }
+}
+
 async fn deliver(
     subscriptions: &mut Subscriptions,
     function: &LocalFunction,
@@ -214,9 +249,19 @@ async fn run(args: Args) -> Result<()> {
         .await
         .map_err(start_hint)?;
     retry.delays = args.retry_delays;
-    let function = LocalFunction::start(&sdk, config.clone(), &args.zip, StartOptions { retry })
-        .await
-        .context("starting the function locally")?;
+    let mut function = LocalFunction::start(
+        &sdk,
+        config.clone(),
+        &args.zip,
+        StartOptions {
+            retry: retry.clone(),
+        },
+    )
+    .await
+    .context("starting the function locally")?;
+    // Counts of execution environments replaced after a configuration change.
+    let mut replaced = InvokeStats::default();
+    let mut warned_code: Option<String> = None;
     eprintln!(
         "local-lambda: {} (CodeSha256 {}, {} MB, timeout {} s) from {}, behind a local Lambda \
          Runtime API; following {} for subscription filters to it",
@@ -251,6 +296,44 @@ async fn run(args: Args) -> Result<()> {
         "; retrying on the next poll"
     };
     loop {
+        match read_config(&lambda, &args.function).await {
+            Ok((deployed, _)) => match config_change(function.config(), &deployed) {
+                ConfigChange::None => {}
+                ConfigChange::Code => {
+                    if warned_code.as_deref() != Some(deployed.code_sha256.as_str()) {
+                        eprintln!(
+                            "local-lambda: warning: the deployed code changed (CodeSha256 {});                              this run still executes {} (CodeSha256 {}): restart local-lambda                              with --zip <the new zip> to run it",
+                            deployed.code_sha256,
+                            args.zip.display(),
+                            function.config().code_sha256
+                        );
+                        warned_code = Some(deployed.code_sha256.clone());
+                    }
+                }
+                ConfigChange::Settings(what) => {
+                    eprintln!(
+                        "local-lambda: the function's {what} changed: new invocations run in a                          fresh execution environment with it, as on Lambda"
+                    );
+                    let next = LocalFunction::start(
+                        &sdk,
+                        deployed,
+                        &args.zip,
+                        StartOptions {
+                            retry: retry.clone(),
+                        },
+                    )
+                    .await
+                    .context("starting the function again with its new configuration")?;
+                    // The old environment finishes what it was given, then its counts carry on.
+                    function.settle().await;
+                    function.flush_logs().await;
+                    replaced.add(&function.stats());
+                    function = next;
+                }
+            },
+            // Not fatal: the function keeps running with what it was started with.
+            Err(err) => failures.print(format!("reading the function's configuration: {err}")),
+        }
         deliver(
             &mut subscriptions,
             &function,
@@ -292,10 +375,9 @@ async fn run(args: Args) -> Result<()> {
             "local-lambda: the function's last lines were not written to its log group within 10 s"
         );
     }
-    let report = Report {
-        stats: function.stats(),
-        undelivered,
-    };
+    let mut stats = replaced;
+    stats.add(&function.stats());
+    let report = Report { stats, undelivered };
     let json = serde_json::to_string(&report)?;
     eprintln!("local-lambda: done: {json}");
     println!("{json}");
@@ -379,6 +461,35 @@ mod tests {
             text.ends_with("run `provision up` first, or check --function"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_changed_configuration_restarts_the_environment_and_changed_code_is_told() {
+        let running = FunctionConfig {
+            name: "f".into(),
+            arn: "arn:aws:lambda:us-east-1:1:function:f".into(),
+            memory_mb: 128,
+            timeout_secs: 3,
+            handler: None,
+            code_sha256: "abc=".into(),
+            variables: [("SEVERITY_ERROR".to_string(), "HIGH".to_string())].into(),
+            log_group: "/aws/lambda/f".into(),
+        };
+        assert_eq!(
+            config_change(&running, &running.clone()),
+            ConfigChange::None
+        );
+        let mut deployed = running.clone();
+        deployed
+            .variables
+            .insert("SEVERITY_ERROR".into(), "NONE".into());
+        deployed.timeout_secs = 30;
+        assert_eq!(
+            config_change(&running, &deployed),
+            ConfigChange::Settings("environment, timeout".into())
+        );
+        deployed.code_sha256 = "def=".into();
+        assert_eq!(config_change(&running, &deployed), ConfigChange::Code);
     }
 
     #[test]

@@ -137,8 +137,10 @@ async fn invoke(
         .duration_since(SystemTime::now())
         .unwrap_or_default();
     let deadline = Instant::now() + left.saturating_sub(margin);
-    analyzer
-        .handle_event(&event.payload, now_ms(), Some(deadline))
+    // Boxed: the handler's futures nest deep enough (store, alerter, webhooks, retries) that
+    // rustc's layout of the runtime's whole future overflowed its query depth in release
+    // builds; one allocation per invocation is nothing beside the work it does.
+    Box::pin(analyzer.handle_event(&event.payload, now_ms(), Some(deadline)))
         .await
         .map_err(InvocationError::from)
 }

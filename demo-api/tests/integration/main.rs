@@ -6,6 +6,7 @@
 //! - `two_services`: the orders service calling a real payments service over HTTP.
 //! - `moto`: the real binaries against the moto emulator, including SIGTERM.
 //! - `traffic`: the traffic generator's exit code, against a stand-in service.
+//! - `usage`: settings that cannot work exit with 2.
 
 mod moto;
 mod propagation;
@@ -13,3 +14,4 @@ mod routes;
 mod support;
 mod traffic;
 mod two_services;
+mod usage;

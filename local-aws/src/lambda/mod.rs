@@ -174,6 +174,18 @@ pub struct InvokeStats {
     pub cold_starts: u64,
 }
 
+impl InvokeStats {
+    /// Adds another execution environment's counts (after a configuration change replaced it).
+    pub fn add(&mut self, other: &InvokeStats) {
+        self.queued += other.queued;
+        self.attempts += other.attempts;
+        self.succeeded += other.succeeded;
+        self.failed_attempts += other.failed_attempts;
+        self.discarded += other.discarded;
+        self.cold_starts += other.cold_starts;
+    }
+}
+
 struct Job {
     event: Value,
     label: String,

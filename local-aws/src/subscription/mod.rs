@@ -12,9 +12,12 @@
 //!   <https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html>);
 //! - one delivery per log stream, split to fit an asynchronous invocation ([`payload`]).
 //!
-//! Events are read with `FilterLogEvents` from a window that trails the newest event seen by
-//! [`LOOKBACK_MS`]; an event ingested later with a timestamp older than that window is not seen
-//! (the layer and Lambda write current timestamps).
+//! - every event is delivered once it is ingested, whatever its timestamp (CloudWatch
+//!   forwards "incoming" events: an event from a host whose clock runs ahead, or one sent late
+//!   with an old timestamp, is delivered like any other). Each poll asks
+//!   `DescribeLogStreams` which streams ingested something since the last poll
+//!   (`lastIngestionTime`) and reads those streams' events ingested since (their
+//!   `ingestionTime`), never a window of timestamps.
 
 pub mod payload;
 
@@ -28,12 +31,8 @@ use serde_json::Value;
 
 use payload::{DeliveredEvent, Source, Undeliverable};
 
-/// How far behind the newest event seen each poll reads again: streams are not ingested in
-/// timestamp order.
-pub const LOOKBACK_MS: i64 = 5 * 60_000;
-
-/// Oldest event `PutLogEvents` accepts, the first window of a new filter: "None of the log
-/// events in the batch can be older than 14 days".
+/// Oldest event `PutLogEvents` accepts, so the oldest a stream can hold that was ingested
+/// recently: "None of the log events in the batch can be older than 14 days".
 /// <https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html>
 pub const MAX_EVENT_AGE_MS: i64 = 14 * 24 * 3_600_000;
 
@@ -136,8 +135,11 @@ struct FilterState {
     pattern_text: String,
     pattern: Option<FilterPattern>,
     created_ms: i64,
-    start_ms: i64,
-    seen: HashMap<String, i64>,
+    /// Per stream, the `lastIngestionTime` up to which everything has been read.
+    read_up_to: HashMap<String, i64>,
+    /// Events read that were ingested after their stream's `read_up_to` (ingested while the
+    /// stream was being read), by id, with their stream and ingestion time: not read twice.
+    seen: HashMap<String, (String, i64)>,
 }
 
 /// Follows the log groups subscribed to one function.
@@ -281,7 +283,7 @@ impl Subscriptions {
                     pattern_text: String::new(),
                     pattern: None,
                     created_ms,
-                    start_ms: created_ms - MAX_EVENT_AGE_MS,
+                    read_up_to: HashMap::new(),
                     seen: HashMap::new(),
                 });
                 if state.pattern.is_none() || state.pattern_text != pattern_text {
@@ -300,21 +302,20 @@ impl Subscriptions {
                 let Some(pattern) = state.pattern.clone() else {
                     continue;
                 };
-                // Nothing of the filter's state changes before the read succeeds: a failed
+                // Nothing of the filter's state changes before every read succeeds: a failed
                 // read is tried again from the same position on the next poll.
-                let events = match read_events(&self.logs, &group, state.start_ms).await {
-                    Ok(events) => events,
+                let read = match read_new_events(&self.logs, &group, state).await {
+                    Ok(read) => read,
                     Err(failure) => {
                         poll.failures.push(failure);
                         continue;
                     }
                 };
                 let mut by_stream: BTreeMap<String, Vec<DeliveredEvent>> = BTreeMap::new();
-                for (stream, event, ingested) in events {
-                    if ingested < state.created_ms || state.seen.contains_key(&event.id) {
-                        continue;
-                    }
-                    state.seen.insert(event.id.clone(), event.timestamp);
+                for (stream, event, ingested) in read.events {
+                    state
+                        .seen
+                        .insert(event.id.clone(), (stream.clone(), ingested));
                     if pattern.matches(&event.message) {
                         poll.matched += 1;
                         by_stream.entry(stream).or_default().push(event);
@@ -322,11 +323,13 @@ impl Subscriptions {
                         poll.filtered_out += 1;
                     }
                 }
-                if let Some(newest) = state.seen.values().max().copied() {
-                    state.start_ms = state.start_ms.max(newest - LOOKBACK_MS);
-                    let start = state.start_ms;
-                    state.seen.retain(|_, ts| *ts >= start);
-                }
+                state.read_up_to.extend(read.up_to);
+                let read_up_to = &state.read_up_to;
+                state.seen.retain(|_, (stream, ingested)| {
+                    read_up_to
+                        .get(stream)
+                        .is_none_or(|up_to| *ingested > *up_to)
+                });
                 for (stream, events) in by_stream {
                     let source = Source {
                         owner: &self.owner,
@@ -384,12 +387,94 @@ fn delivered_ids(event: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Every event of `group` from `start_ms` on: (stream, event, ingestion time).
-async fn read_events(
+/// What [`read_new_events`] found.
+struct NewEvents {
+    /// (stream, event, ingestion time), oldest ingestion first within a stream.
+    events: Vec<(String, DeliveredEvent, i64)>,
+    /// Each stream read, with the `lastIngestionTime` it was read up to.
+    up_to: Vec<(String, i64)>,
+}
+
+/// The events of `group` ingested since the last poll, after the filter was created and not
+/// seen before: only the streams whose `lastIngestionTime` moved are read.
+async fn read_new_events(
     logs: &Client,
     group: &str,
+    state: &FilterState,
+) -> Result<NewEvents, PollError> {
+    let mut new = NewEvents {
+        events: Vec::new(),
+        up_to: Vec::new(),
+    };
+    for (stream, last_ingested) in ingested_streams(logs, group).await? {
+        let read_up_to = state
+            .read_up_to
+            .get(&stream)
+            .copied()
+            .unwrap_or(state.created_ms - 1);
+        if last_ingested <= read_up_to {
+            continue;
+        }
+        // Whatever its timestamp: the oldest an event ingested now can carry is 14 days
+        // before now, and nothing ingested before the filter existed is delivered.
+        let oldest = (now_ms() - MAX_EVENT_AGE_MS).min(state.created_ms - MAX_EVENT_AGE_MS);
+        for (event, ingested) in read_stream(logs, group, &stream, oldest).await? {
+            if ingested > read_up_to
+                && ingested >= state.created_ms
+                && !state.seen.contains_key(&event.id)
+            {
+                new.events.push((stream.clone(), event, ingested));
+            }
+        }
+        new.up_to.push((stream, last_ingested));
+    }
+    // Delivered in the order CloudWatch ingested them, then by timestamp, as it would.
+    new.events
+        .sort_by_key(|(stream, event, ingested)| (stream.clone(), *ingested, event.timestamp));
+    Ok(new)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Every stream of `group` that ever ingested an event, with its `lastIngestionTime`.
+async fn ingested_streams(logs: &Client, group: &str) -> Result<Vec<(String, i64)>, PollError> {
+    let mut streams = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = logs
+            .describe_log_streams()
+            .log_group_name(group)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| PollError::Logs {
+                call: "DescribeLogStreams",
+                log_group: group.to_string(),
+                message: describe_error(&e),
+            })?;
+        streams.extend(
+            page.log_streams()
+                .iter()
+                .filter_map(|s| Some((s.log_stream_name()?.to_string(), s.last_ingestion_time()?))),
+        );
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(streams),
+        }
+    }
+}
+
+/// Every event of one stream with a timestamp from `start_ms` on: (event, ingestion time).
+async fn read_stream(
+    logs: &Client,
+    group: &str,
+    stream: &str,
     start_ms: i64,
-) -> Result<Vec<(String, DeliveredEvent, i64)>, PollError> {
+) -> Result<Vec<(DeliveredEvent, i64)>, PollError> {
     let mut events = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -397,6 +482,7 @@ async fn read_events(
         let page = logs
             .filter_log_events()
             .log_group_name(group)
+            .log_stream_names(stream)
             .start_time(start_ms.max(0))
             .set_next_token(token.take())
             .send()
@@ -408,7 +494,6 @@ async fn read_events(
             })?;
         events.extend(page.events().iter().filter_map(|e| {
             Some((
-                e.log_stream_name()?.to_string(),
                 DeliveredEvent {
                     id: e.event_id()?.to_string(),
                     timestamp: e.timestamp()?,
@@ -496,6 +581,14 @@ mod tests {
                     .unwrap_or_default()
                     .to_string();
                 let answer = |status: StatusCode, body: Value| (status, body.to_string());
+                if target.ends_with("DescribeLogStreams") {
+                    return answer(
+                        StatusCode::OK,
+                        serde_json::json!({"logStreams": [{
+                            "logStreamName": "s", "lastIngestionTime": now,
+                        }]}),
+                    );
+                }
                 if target.ends_with("DescribeSubscriptionFilters") {
                     return answer(
                         StatusCode::OK,

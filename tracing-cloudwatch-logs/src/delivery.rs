@@ -155,7 +155,7 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
         if started.elapsed() >= dest.max_retry_duration {
             dest.shared.diagnostics.report("retries-exhausted", || {
                 format!(
-                    "gave up a batch of {} events for {}/{} after retrying for {:?}; last error: {error}",
+                    "gave up a batch of {} events for log group {} (stream {}) after retrying for {:?}; last error: {error}",
                     batch.len(),
                     dest.log_group,
                     dest.log_stream,
@@ -169,7 +169,7 @@ pub(crate) async fn deliver(dest: Arc<Destination>, batch: Batch) -> Delivery {
             // credentials that fail to load look exactly like this.
             dest.shared.diagnostics.report("still-failing", || {
                 format!(
-                    "still failing to deliver to {}/{} after {} attempts, retrying for up to {:?}: {error}",
+                    "still failing to deliver to log group {} (stream {}) after {} attempts, retrying for up to {:?}: {error}",
                     dest.log_group,
                     dest.log_stream,
                     attempt + 1,
@@ -201,7 +201,7 @@ fn give_up(dest: &Destination, reason: GiveUpReason, error: &ClientError) -> Del
     };
     dest.shared.diagnostics.report(kind, || {
         format!(
-            "CloudWatch Logs refused writes to {}/{}: {error}; {advice}",
+            "CloudWatch Logs refused writes to log group {} (stream {}): {error}; {advice}",
             dest.log_group, dest.log_stream
         )
     });

@@ -48,7 +48,8 @@ pub struct Summary {
     pub incidents_written: u64,
     /// Incidents already stored (redelivery) or repeated within the payload.
     pub duplicates_skipped: u64,
-    /// Distinct fingerprints among the incidents.
+    /// Distinct fingerprints among the incidents (in `replay`'s totals, distinct across the
+    /// whole run: see [`crate::replay::Totals`]).
     pub fingerprints: u64,
     /// Alerts published.
     pub alerts_sent: u64,
@@ -65,7 +66,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Adds another summary's counts to this one.
+    /// Adds another summary's counts to this one. `fingerprints` is summed too, which
+    /// counts a problem once per summary it appears in; [`crate::replay::Totals`] counts
+    /// distinct fingerprints.
     pub fn add(&mut self, other: &Summary) {
         self.payloads += other.payloads;
         self.control_messages += other.control_messages;
@@ -206,7 +209,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
             None => work.await,
         };
         match result {
-            Ok(()) => {
+            Ok(_) => {
                 summary.log("ok");
                 Ok(summary)
             }
@@ -242,16 +245,32 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         Ok(summary)
     }
 
+    /// [`Analyzer::handle_payload`], with the fingerprints of the payload's incidents (those
+    /// [`Summary::fingerprints`] counts): a run over many payloads (`replay`) counts the
+    /// distinct ones across them, since one problem seen in several streams is one aggregate.
+    pub async fn handle_payload_fingerprints(
+        &self,
+        payload: &LogsPayload,
+        now_ms: i64,
+    ) -> Result<(Summary, Vec<String>), HandlerError> {
+        let mut summary = Summary::default();
+        let fingerprints = self
+            .handle_payload_counting(payload, now_ms, None, &mut summary)
+            .await?;
+        Ok((summary, fingerprints))
+    }
+
     /// [`Analyzer::handle_payload_until`], counting into `summary` as it goes: after a
     /// failure, `summary` says how far the invocation got (what was found, written and sent
-    /// before it), which is what the failed invocation's summary line reports.
+    /// before it), which is what the failed invocation's summary line reports. Returns the
+    /// fingerprints of the payload's incidents.
     pub async fn handle_payload_counting(
         &self,
         payload: &LogsPayload,
         now_ms: i64,
         deadline: Option<Instant>,
         summary: &mut Summary,
-    ) -> Result<(), HandlerError> {
+    ) -> Result<Vec<String>, HandlerError> {
         *summary = Summary {
             payloads: 1,
             events_seen: payload.log_events.len() as u64,
@@ -259,7 +278,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         };
         if payload.is_control() {
             summary.control_messages = 1;
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut grouper = Grouper::new(self.settings.grouping);
         let mut incidents = self.classify(payload, summary, &mut grouper);
@@ -315,7 +334,8 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         summary.incidents_written = written;
         summary.duplicates_skipped += existing.len() as u64;
 
-        self.send(&alerts, summary, deadline).await
+        self.send(&alerts, summary, deadline).await?;
+        Ok(fingerprints)
     }
 
     /// Parses and classifies, dropping events repeated within the payload.

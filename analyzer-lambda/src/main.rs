@@ -25,10 +25,13 @@ async fn main() -> ExitCode {
     }
 }
 
-/// [`cli::EXIT_USAGE`] for an argument the user has to change, 1 for anything else.
+/// [`cli::EXIT_USAGE`] for an argument the user has to change, 128 + the signal's number for
+/// a run a signal cut short, 1 for anything else.
 fn exit_code(err: &anyhow::Error) -> ExitCode {
     if err.downcast_ref::<cli::UsageError>().is_some() {
         ExitCode::from(cli::EXIT_USAGE)
+    } else if let Some(interrupted) = err.downcast_ref::<cli::signal::Interrupted>() {
+        ExitCode::from(interrupted.stop.exit_code())
     } else {
         ExitCode::FAILURE
     }
@@ -45,6 +48,24 @@ mod tests {
         assert_eq!(
             exit_code(&anyhow::anyhow!("AWS said no")),
             ExitCode::FAILURE
+        );
+    }
+
+    #[test]
+    fn interrupted_runs_exit_with_128_plus_the_signal() {
+        let interrupted = |stop| {
+            anyhow::Error::new(cli::signal::Interrupted {
+                stop,
+                message: "replay interrupted".into(),
+            })
+        };
+        assert_eq!(
+            exit_code(&interrupted(cli::signal::Stop::Interrupt)),
+            ExitCode::from(130)
+        );
+        assert_eq!(
+            exit_code(&interrupted(cli::signal::Stop::Terminate)),
+            ExitCode::from(143)
         );
     }
 }

@@ -1,10 +1,11 @@
-//! The pure half of `analyzer-lambda replay`: building the per-stream
-//! payloads a subscription would have delivered from events read back with
-//! `FilterLogEvents`. The loop that reads and feeds them lives in the binary; its time
+//! The pure half of `analyzer-lambda replay`: building the per-stream payloads a
+//! subscription would have delivered from events read back with `FilterLogEvents`, and the
+//! run's [`Totals`]. The loop that reads and feeds them lives in the binary; its time
 //! arguments are parsed and checked by [`crate::window`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
+use crate::handler::Summary;
 use crate::payload::{DATA_MESSAGE, LogEvent, LogsPayload};
 
 /// Events per payload. CloudWatch delivers batches of at most 10,000 events, the
@@ -83,6 +84,30 @@ fn payload(owner: &str, log_group: &str, stream: &str, log_events: Vec<LogEvent>
     }
 }
 
+/// What a replay run did: the handler's counts summed over its payloads, except
+/// `fingerprints`, which counts distinct fingerprints across the run. One problem logged in
+/// three streams is three payloads but one aggregate in the table, and one fingerprint here.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    summary: Summary,
+    fingerprints: HashSet<String>,
+}
+
+impl Totals {
+    /// Adds one payload's summary and the fingerprints of its incidents
+    /// ([`crate::handler::Analyzer::handle_payload_fingerprints`]).
+    pub fn add(&mut self, summary: &Summary, fingerprints: impl IntoIterator<Item = String>) {
+        self.summary.add(summary);
+        self.fingerprints.extend(fingerprints);
+        self.summary.fingerprints = self.fingerprints.len() as u64;
+    }
+
+    /// The run's summary.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +154,31 @@ mod tests {
         );
         let big: Vec<StoredEvent> = (0..3).map(|i| event("s", i, 1, 400 * 1024)).collect();
         assert_eq!(payloads("1", "/g", big).len(), 2);
+    }
+
+    #[test]
+    fn totals_count_each_fingerprint_once_across_payloads() {
+        let payload = |errors: u64| Summary {
+            payloads: 1,
+            errors_found: errors,
+            incidents_written: errors,
+            fingerprints: 2,
+            ..Summary::default()
+        };
+        let mut totals = Totals::default();
+        for stream in ["web/1", "web/2", "web/3"] {
+            totals.add(&payload(2), ["fp-same".to_owned(), format!("fp-{stream}")]);
+        }
+        totals.add(
+            &Summary {
+                fingerprints: 0,
+                ..payload(0)
+            },
+            [],
+        );
+        let summary = totals.summary();
+        assert_eq!((summary.payloads, summary.incidents_written), (4, 6));
+        // fp-same and one per stream, not the sum over payloads.
+        assert_eq!(summary.fingerprints, 4);
     }
 }

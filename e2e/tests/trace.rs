@@ -191,7 +191,7 @@ async fn trace_shows_one_failed_request_across_both_services_and_its_incidents()
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    let (status, stderr) = code(&["trace", "req-1", "--log-group", ORDERS_GROUP]);
+    let (status, stderr) = code(&["trace", "req 1", "--log-group", ORDERS_GROUP]);
     assert_eq!(status, Some(2), "{stderr}");
     assert!(stderr.contains("is not a trace id"), "{stderr}");
     let (status, stderr) = code(&["trace", TRACE_W3C, "--log-group", "/trace/nope"]);

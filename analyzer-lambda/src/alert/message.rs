@@ -215,7 +215,11 @@ mod tests {
     #[test]
     fn body_gives_each_trace_its_command_and_link() {
         let mut a = alert();
-        a.trace_ids = vec!["4bf92f3577b34da6a3ce929d0e0e4736".into(), "req-7".into()];
+        a.trace_ids = vec![
+            "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+            "req 7".into(),
+            "req-8".into(),
+        ];
         let text = body(&a);
         let traces = text.split_once("\n\nTraces").expect("a traces section").1;
         let lines: Vec<&str> = traces.lines().skip(1).map(str::trim).collect();
@@ -227,8 +231,15 @@ mod tests {
         );
         assert!(lines[2].contains("#logsV2:logs-insights$3FqueryDetail$3D"));
         // An id the command does not accept still gets its console link.
-        assert_eq!(lines[3], "req-7");
+        assert_eq!(lines[3], "req 7");
         assert!(lines[4].starts_with("https://eu-west-1.console.aws.amazon.com/"));
+        // A request id logged as the trace id gets both.
+        assert_eq!(lines[5], "req-8");
+        assert!(
+            lines[6].starts_with("analyzer-lambda trace req-8 --log-group /aws/lambda/orders "),
+            "{text}"
+        );
+        assert!(lines[7].starts_with("https://eu-west-1.console.aws.amazon.com/"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod function;
 pub mod replay;
+pub mod signal;
 pub mod trace;
 
 use analyzer_lambda::trace::id::TraceId;
@@ -55,7 +56,8 @@ pub struct ReplayArgs {
     /// End: a duration ago or an RFC 3339 time (default: now).
     #[arg(long)]
     pub until: Option<String>,
-    /// Keep polling for new events until Ctrl-C or SIGTERM.
+    /// Keep polling for new events until Ctrl-C or SIGTERM (then exit 0; without --follow
+    /// either signal stops the run between payloads, with exit code 130 / 143).
     #[arg(long, conflicts_with = "until")]
     pub follow: bool,
     /// Seconds between two polls with --follow.
@@ -67,7 +69,9 @@ pub struct ReplayArgs {
 #[derive(Debug, Args)]
 pub struct TraceArgs {
     /// The trace id: 32 hex digits (W3C / OpenTelemetry) or an X-Ray trace id
-    /// (`1-5759e988-bd862e3fe1be46a994272793`); either finds records logged in either form.
+    /// (`1-5759e988-bd862e3fe1be46a994272793`), either finding records logged in either form;
+    /// or a request id logged as the trace id (`my-trace-1`, from an `x-request-id` header:
+    /// up to 128 letters, digits, `.`, `_`, `:`, `-`), found exactly as given.
     #[arg(value_name = "TRACE_ID", value_parser = clap::value_parser!(TraceId))]
     pub trace_id: TraceId,
     /// A log group to search (repeatable; comma-separated in the environment, as

@@ -1,18 +1,22 @@
 //! `analyzer-lambda replay`: reads a log group back with `FilterLogEvents`, builds the
 //! per-stream payloads a subscription delivers, and runs the same handler over them.
-//! Progress and the final summary go to stderr.
+//! Progress and the final summary go to stderr. Ctrl-C and SIGTERM stop it between pages
+//! and payloads; a one-off run they cut short exits with 130 / 143 (see the README).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use analyzer_lambda::config::Config;
-use analyzer_lambda::handler::Summary;
-use analyzer_lambda::replay::{StoredEvent, payloads};
+use analyzer_lambda::handler::{HandlerError, Summary};
+use analyzer_lambda::incident::format_millis;
+use analyzer_lambda::payload::LogsPayload;
+use analyzer_lambda::replay::{StoredEvent, Totals, payloads};
 use analyzer_lambda::retry::describe;
 use analyzer_lambda::window::{Source, check_window, parse_time};
 use anyhow::{Context, bail};
 
-use super::function::{build, now_ms};
+use super::function::{LiveAnalyzer, build, now_ms};
+use super::signal::{Interrupted, Signals, Stop};
 use super::{ReplayArgs, UsageError};
 
 /// With `--follow`, each poll reads again this far behind the newest event seen, because
@@ -74,31 +78,15 @@ async fn fetch(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing a SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-}
-
 /// Default of `--since`.
 pub const DEFAULT_SINCE: &str = "30m";
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "\
-Exit codes: 0 done; 1 a configuration or AWS error (without --follow); 2 invalid arguments (an
-empty log group, a malformed or out-of-range time, a window that does not start before it ends
-or starts in the future).";
+Exit codes: 0 done (with --follow: stopped by Ctrl-C or SIGTERM); 1 a configuration or AWS error
+(without --follow); 2 invalid arguments (an empty log group, a malformed or out-of-range time, a
+window that does not start before it ends or starts in the future); 130 / 143 stopped by Ctrl-C
+(SIGINT) / SIGTERM before the end of the window (re-running the same command is safe).";
 
 /// The log group to read, trimmed (CloudWatch names hold no spaces).
 fn log_group(args: &ReplayArgs) -> Result<&str, UsageError> {
@@ -154,9 +142,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let interval = Duration::from_secs(args.interval.max(1));
 
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    let mut total = Summary::default();
+    // Caught from here on, with or without --follow: the run stops at its next safe point
+    // (a page read, a payload handled) rather than wherever the signal finds it.
+    let mut signals = Signals::listen().context("catching Ctrl-C and SIGTERM")?;
+    let mut stop: Option<Stop> = None;
+    // Payloads handled of the last batch read, and how many it had.
+    let mut progress: Option<(usize, usize)> = None;
+    let mut total = Totals::default();
     let mut seen: HashMap<String, i64> = HashMap::new();
     let mut start = since;
     let mut waiting_for_group = false;
@@ -169,10 +161,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             ""
         }
     );
-    loop {
+    'run: loop {
         let fetched = tokio::select! {
             fetched = fetch(&logs, &group, start, until) => fetched,
-            () = &mut shutdown => break,
+            signal = signals.recv() => {
+                stop = Some(signal);
+                break;
+            }
         };
         match fetched {
             Ok(events) => {
@@ -184,10 +179,22 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
                     .into_iter()
                     .filter(|e| !seen.contains_key(&e.event_id))
                     .collect();
-                for payload in payloads(REPLAY_OWNER, &group, fresh) {
-                    match analyzer.handle_payload(&payload, now_ms()).await {
-                        Ok(summary) => {
-                            total.add(&summary);
+                let batch = payloads(REPLAY_OWNER, &group, fresh);
+                let of = batch.len();
+                progress = Some((0, of));
+                for (done, payload) in batch.into_iter().enumerate() {
+                    stop = stop.or_else(|| signals.pending());
+                    if stop.is_some() {
+                        break 'run;
+                    }
+                    let Some(handled) = handle(&analyzer, &payload, &mut signals, &mut stop).await
+                    else {
+                        break 'run;
+                    };
+                    match handled {
+                        Ok((summary, fingerprints)) => {
+                            total.add(&summary, fingerprints);
+                            progress = Some((done + 1, of));
                             seen.extend(
                                 payload.log_events.into_iter().map(|e| (e.id, e.timestamp)),
                             );
@@ -204,12 +211,12 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
                             eprintln!("replay: {err}; will retry these events on the next poll");
                         }
                         Err(err) => {
-                            print_total(&total);
+                            print_total(total.summary());
                             return Err(err).context("handling a replayed payload");
                         }
                     }
                 }
-                if !args.follow {
+                if stop.is_some() || !args.follow {
                     break;
                 }
                 if let Some(newest) = seen.values().max().copied() {
@@ -242,11 +249,82 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         }
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
-            () = &mut shutdown => break,
+            signal = signals.recv() => {
+                stop = Some(signal);
+                break;
+            }
         }
     }
-    print_total(&total);
-    Ok(())
+    print_total(total.summary());
+    match stop {
+        // Following ends this way: the summary says what it did.
+        Some(signal) if args.follow => {
+            eprintln!("replay: stopped by {}", signal.name());
+            Ok(())
+        }
+        // Too late to cut anything short: every payload of the window was handled.
+        Some(signal) if progress.is_some_and(|(done, of)| done == of) => {
+            eprintln!(
+                "replay: {} came after the last payload; the window was replayed",
+                signal.name()
+            );
+            Ok(())
+        }
+        Some(signal) => Err(interrupted(signal, &group, since, progress).into()),
+        None => Ok(()),
+    }
+}
+
+/// Handles one payload. A signal meanwhile lets it finish (the run stops after it); a second
+/// one abandons it (`None`), which is safe: the handler is idempotent at every step (as when
+/// Lambda retries an invocation that timed out), so a rerun completes it.
+async fn handle(
+    analyzer: &LiveAnalyzer,
+    payload: &LogsPayload,
+    signals: &mut Signals,
+    stop: &mut Option<Stop>,
+) -> Option<Result<(Summary, Vec<String>), HandlerError>> {
+    // Boxed, as the function's invocation is: the handler's futures nest deep enough that
+    // rustc's layout of the whole future overflowed its query depth in release builds.
+    let mut handling = Box::pin(analyzer.handle_payload_fingerprints(payload, now_ms()));
+    loop {
+        tokio::select! {
+            handled = &mut handling => return Some(handled),
+            signal = signals.recv() => {
+                if stop.is_some() {
+                    return None;
+                }
+                eprintln!(
+                    "replay: {} received; stopping once the payload in hand is handled \
+                     (again to stop at once)",
+                    signal.name()
+                );
+                *stop = Some(signal);
+            }
+        }
+    }
+}
+
+/// The one line of a one-off run cut short: where it stopped, and that a rerun is safe.
+fn interrupted(
+    stop: Stop,
+    group: &str,
+    since: i64,
+    progress: Option<(usize, usize)>,
+) -> Interrupted {
+    let when = match progress {
+        None => format!("while reading {group}"),
+        Some((done, of)) => format!("after {done} of the {of} payload(s) of {group}"),
+    };
+    Interrupted {
+        stop,
+        message: format!(
+            "replay interrupted by {} {when}: re-running the same command is safe (what was \
+             handled is skipped as duplicates); --since {} keeps this run's start",
+            stop.name(),
+            format_millis(since)
+        ),
+    }
 }
 
 fn print_total(total: &Summary) {

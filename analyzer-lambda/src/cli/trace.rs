@@ -173,9 +173,12 @@ async fn trace(args: TraceArgs) -> Result<(), Failure> {
         return Err(Failure::new(
             EXIT_NOT_FOUND,
             format!(
-                "no record of trace {trace} ({}) in {} between {} and {}: widen the window \
+                "no record of trace {trace}{} in {} between {} and {}: widen the window \
                  (--since 1d) or add the log groups of the other services",
-                report.xray_trace_id,
+                report
+                    .xray_trace_id
+                    .as_ref()
+                    .map_or(String::new(), |xray| format!(" ({xray})")),
                 groups.join(", "),
                 report.start,
                 report.end
@@ -260,14 +263,15 @@ async fn fetch(
     }
 }
 
-/// The incident rows of `trace` under either form of its id, from the `by_trace_id` index.
+/// The incident rows of `trace` under each form of its id, from the `by_trace_id` index. The
+/// id is an expression attribute value, never query text: the index's key equals it exactly.
 async fn incidents(
     ddb: &aws_sdk_dynamodb::Client,
     table: &str,
     trace: &TraceId,
 ) -> Result<Vec<HashMap<String, AttributeValue>>, String> {
     let mut items = Vec::new();
-    for form in [trace.w3c().to_owned(), trace.xray()] {
+    for form in trace.forms() {
         let mut start_key = None;
         loop {
             let page = ddb

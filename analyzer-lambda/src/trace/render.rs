@@ -13,10 +13,10 @@ use super::timeline::Entry;
 /// Everything `trace` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// W3C form.
+    /// W3C form, or the request id.
     pub trace_id: String,
-    /// X-Ray form of the same id.
-    pub xray_trace_id: String,
+    /// X-Ray form of the same id; `null` for a request id (it has none).
+    pub xray_trace_id: Option<String>,
     /// The groups searched.
     pub log_groups: Vec<String>,
     /// Start of the window searched (RFC 3339).
@@ -35,7 +35,7 @@ impl Report {
     /// A report of `trace` over `log_groups` between `start` and `end` (RFC 3339).
     pub fn new(trace: &TraceId, log_groups: &[String], start: String, end: String) -> Report {
         Report {
-            trace_id: trace.w3c().to_owned(),
+            trace_id: trace.as_str().to_owned(),
             xray_trace_id: trace.xray(),
             log_groups: log_groups.to_vec(),
             start,
@@ -62,7 +62,10 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "trace {} (X-Ray {})", self.trace_id, self.xray_trace_id)?;
+        match &self.xray_trace_id {
+            Some(xray) => writeln!(f, "trace {} (X-Ray {xray})", self.trace_id)?,
+            None => writeln!(f, "trace {}", self.trace_id)?,
+        }
         writeln!(
             f,
             "{} record(s) from {} service(s) in {}, {} to {}",
@@ -316,5 +319,15 @@ mod tests {
         assert_eq!(quote_if_needed(""), "\"\"");
         assert_eq!(field_value(&json!(1.5)), "1.5");
         assert_eq!(field_value(&json!({ "k": 1 })), "{\"k\":1}");
+    }
+
+    #[test]
+    fn a_request_id_has_no_x_ray_form() {
+        let trace = TraceId::parse("my-trace-1").unwrap();
+        let report = Report::new(&trace, &["/g".to_owned()], "a".into(), "b".into());
+        assert!(report.to_string().starts_with("trace my-trace-1\n"));
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value["trace_id"], "my-trace-1");
+        assert_eq!(value["xray_trace_id"], Value::Null);
     }
 }

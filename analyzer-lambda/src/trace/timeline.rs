@@ -287,4 +287,27 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_request_id_matches_only_itself() {
+        let trace = TraceId::parse("my-trace-1").unwrap();
+        let record = |trace_id: &str, message: &str| json!({ "level": "ERROR", "message": message, "trace_id": trace_id, "request_id": trace_id });
+        let events = [
+            event("/g", "1", 1, record("my-trace-1", "this one")),
+            event("/g", "2", 2, record("my-trace-10", "a longer id")),
+            event("/g", "3", 3, record("MY-TRACE-1", "another spelling")),
+            event("/g", "4", 4, record(" my-trace-1", "with a space")),
+            event(
+                "/g",
+                "5",
+                5,
+                json!({ "message": "in a span", "spans": [{ "name": "request", "trace_id": "my-trace-1" }] }),
+            ),
+        ];
+        let entries = assemble(&events, &trace);
+        let messages: Vec<&str> = entries.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["this one", "in a span"]);
+        // A field holding the id says nothing the header does not.
+        assert!(entries[0].fields.is_empty(), "{:?}", entries[0].fields);
+    }
 }

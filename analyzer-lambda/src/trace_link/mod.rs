@@ -23,6 +23,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::trace::id::TraceId;
+
 /// How far before the first and after the last event the window reaches: wide enough for a
 /// request's other services and for clock skew between hosts.
 pub const WINDOW_MARGIN_MS: i64 = 15 * 60_000;
@@ -60,25 +62,12 @@ impl TraceWindow {
 pub struct TraceLink {
     /// The trace id as the logs carry it.
     pub trace_id: String,
-    /// `analyzer-lambda trace ...`; `None` when the id is neither a W3C nor an X-Ray trace id
-    /// (the command refuses those; the console link still works).
+    /// `analyzer-lambda trace ...`; `None` when the command would refuse the id (neither a
+    /// W3C nor an X-Ray trace id nor a request id: see [`TraceId`]; the console link still
+    /// works).
     pub command: Option<String>,
     /// The Logs Insights console page with the query filled in.
     pub insights_url: String,
-}
-
-/// The W3C form (32 lowercase hex digits) of a W3C or X-Ray trace id; `None` for anything
-/// else, including the all-zero id, which W3C declares invalid
-/// (<https://www.w3.org/TR/trace-context/#trace-id>). The X-Ray form is
-/// `1-<8 hex time>-<24 hex>` (<https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids>).
-pub fn w3c_trace_id(id: &str) -> Option<String> {
-    if id.starts_with("1-") {
-        return tracing_cloudwatch_logs::record::w3c_trace_id_from_xray(id);
-    }
-    let valid = id.len() == 32
-        && id.bytes().all(|b| b.is_ascii_hexdigit())
-        && id.bytes().any(|b| b != b'0');
-    valid.then(|| id.to_ascii_lowercase())
 }
 
 /// The Logs Insights query for every record of one trace, oldest first.
@@ -126,11 +115,19 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// `analyzer-lambda trace <id> --log-group <g>... --start <t> --end <t>`, or `None` when `trace_id`
-/// is not a W3C or X-Ray trace id.
+/// `analyzer-lambda trace <id> --log-group <g>... --start <t> --end <t>`, or `None` when the
+/// command would refuse `trace_id` (see [`TraceId::parse`]). W3C and X-Ray ids are given in
+/// W3C form (unless spelled in upper case: then as logged), request ids as logged.
 pub fn trace_command(trace_id: &str, groups: &[String], window: TraceWindow) -> Option<String> {
-    let id = w3c_trace_id(trace_id)?;
-    let mut command = format!("{TRACE_BINARY} trace {id}");
+    let id = TraceId::parse(trace_id).ok()?;
+    // Upper-case hex comes only from a request header logged as sent: the command searches
+    // for the spelling it is given besides the normalised forms, so it gets that one.
+    let word = if trace_id.bytes().any(|b| b.is_ascii_uppercase()) {
+        trace_id.trim()
+    } else {
+        id.as_str()
+    };
+    let mut command = format!("{TRACE_BINARY} trace {}", shell_word(word));
     for group in groups {
         command.push_str(" --log-group ");
         command.push_str(&shell_word(group));
@@ -210,28 +207,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn w3c_and_xray_ids_normalise() {
-        assert_eq!(
-            w3c_trace_id("4BF92F3577B34DA6A3CE929D0E0E4736").as_deref(),
-            Some("4bf92f3577b34da6a3ce929d0e0e4736")
-        );
-        assert_eq!(
-            w3c_trace_id("1-5759e988-bd862e3fe1be46a994272793").as_deref(),
-            Some("5759e988bd862e3fe1be46a994272793")
-        );
-        for bad in [
-            "",
-            "abc",
-            "00000000000000000000000000000000",
-            "1-5759e98-bd862e3fe1be46a9942727931",
-            "2-5759e988-bd862e3fe1be46a994272793",
-            "4bf92f3577b34da6a3ce929d0e0e473g",
-        ] {
-            assert_eq!(w3c_trace_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn window_is_whole_seconds_around_the_events() {
         let w = TraceWindow::around(1_000_500, 2_000_001);
         assert_eq!(w.start_ms, 1_000_000 - WINDOW_MARGIN_MS);
@@ -262,7 +237,25 @@ mod tests {
                  --start 2026-11-18T11:06:40Z --end 2026-11-18T11:36:40Z"
             )
         );
-        assert_eq!(trace_command("request-42", &groups, window), None);
+        // A request id logged as the trace id: the command takes it as it is.
+        let command = trace_command("my-trace-1", &groups[..1], window);
+        assert_eq!(
+            command.as_deref(),
+            Some(
+                "analyzer-lambda trace my-trace-1 --log-group /aws/lambda/orders \
+                 --start 2026-11-18T11:06:40Z --end 2026-11-18T11:36:40Z"
+            )
+        );
+        let upper = trace_command("4BF92F3577B34DA6A3CE929D0E0E4736", &groups[..1], window);
+        assert!(
+            upper
+                .unwrap()
+                .starts_with("analyzer-lambda trace 4BF92F3577B34DA6A3CE929D0E0E4736 ")
+        );
+        // What the command would refuse gets the console link only.
+        for refused in ["request 42", "a\"b", ""] {
+            assert_eq!(trace_command(refused, &groups, window), None, "{refused}");
+        }
     }
 
     #[test]

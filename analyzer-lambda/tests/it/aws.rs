@@ -19,7 +19,7 @@ use crate::setup::{
     scan,
 };
 
-fn of_type<'a>(items: &'a [Item], item_type: &str) -> Vec<&'a Item> {
+pub fn of_type<'a>(items: &'a [Item], item_type: &str) -> Vec<&'a Item> {
     items
         .iter()
         // moto applies an UpdateItem's actions one by one, so a Scan running beside a write
@@ -170,7 +170,8 @@ async fn incidents_and_alerts_land_and_redelivery_is_idempotent() {
     assert!(drain_queue(&sdk, &queue).await.is_empty());
 }
 
-fn binary(moto: &Moto, table: &str, topic: &str) -> Command {
+/// The binary against moto, with the analyzer's two required variables.
+pub fn binary(moto: &Moto, table: &str, topic: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_analyzer-lambda"));
     command
         .envs(moto.env())
@@ -181,7 +182,7 @@ fn binary(moto: &Moto, table: &str, topic: &str) -> Command {
     command
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

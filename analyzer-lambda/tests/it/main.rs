@@ -8,6 +8,7 @@ mod corpus;
 mod fixtures;
 mod grouping;
 mod handler;
+mod replay_cli;
 mod runtime_api;
 mod setup;
 mod trace_cli;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::aws::Clients;
 use crate::errors::{aws, is_missing};
-use crate::names::{Names, Tags};
+use crate::names::{Names, Tags, group_of_source_arn};
 use crate::policy::parse_document;
 use crate::state::*;
 
@@ -53,12 +53,6 @@ pub async fn read(
             None
         },
     })
-}
-
-/// `arn:aws:logs:r:a:log-group:NAME:*` -> `NAME`.
-pub fn group_of_source_arn(arn: &str) -> Option<String> {
-    let rest = arn.split_once(":log-group:")?.1;
-    Some(rest.strip_suffix(":*").unwrap_or(rest).to_string())
 }
 
 fn tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {

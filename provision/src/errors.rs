@@ -54,7 +54,10 @@ where
 {
     let endpoint = endpoint();
     let message = match (&err, err.code()) {
-        (_, Some(code)) => format!("{code}: {}", err.message().unwrap_or("no message")),
+        (_, Some(code)) => format!(
+            "{code}: {}",
+            sentence(err.message().unwrap_or("no message"))
+        ),
         (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), None) => {
             return anyhow::anyhow!(
                 "{doing}: could not reach AWS{endpoint} ({}). Check the network, the region \
@@ -69,9 +72,15 @@ where
                 logpipe_aws::describe_error(&err)
             );
         }
-        (_, None) => logpipe_aws::describe_error(&err),
+        (_, None) => sentence(&logpipe_aws::describe_error(&err)).to_string(),
     };
     anyhow::anyhow!("{doing}: {message}. What to do: {}", hint(err.code()))
+}
+
+/// AWS's message without its final period (`... already exists.`), which the sentence that
+/// follows it brings.
+fn sentence(message: &str) -> &str {
+    message.trim_end().trim_end_matches('.')
 }
 
 /// ` at <url>` when `AWS_ENDPOINT_URL` sends every call somewhere else than AWS.
@@ -156,6 +165,24 @@ mod tests {
         .to_string();
         assert!(denied.contains("AccessDeniedException"), "{denied}");
         assert!(!denied.contains("--no-dashboard"), "{denied}");
+    }
+
+    #[test]
+    fn a_message_ending_in_a_period_gets_no_second_one() {
+        // What IAM answers to the CreateRole of a second `up` running at the same time.
+        let err = aws(
+            service_error(
+                "EntityAlreadyExists",
+                "Role with name logpipe-analyzer-role already exists. ",
+            ),
+            "creating IAM role logpipe-analyzer-role",
+        );
+        let text = err.to_string();
+        assert!(!text.contains(".."), "{text}");
+        assert!(
+            text.contains("EntityAlreadyExists: Role with name logpipe-analyzer-role already exists. What to do: "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //!
 //! `plan` computes a [`step::Plan`] from the desired state (options) and the current state
 //! (read from AWS) and prints it; `up` applies it step by step; `down` plans and applies the
-//! removal of what this tool created; `status` lists what exists. See the crate README.
+//! removal of what this tool created; `status` lists every resource of the stack, present or
+//! missing. See the crate README.
 //!
-//! Exit codes: 0 success (`plan`: nothing to do), 1 failure (an AWS call, the build, ...),
-//! 2 invalid usage, 3 refused (blocked plan; nothing changed), 4 `plan` found changes to make.
+//! Exit codes: 0 success (`plan`: nothing to do; `status`: nothing missing), 1 failure (an AWS
+//! call, the build, ...), 2 invalid usage, 3 refused (blocked plan; nothing changed), 4 changes
+//! needed (`plan` found changes to make; `status` found a resource of the stack missing).
 
 mod apply;
 mod apply_dashboard;
@@ -43,17 +45,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use aws_config::Region;
-use clap::Parser;
 use serde_json::json;
 
-use crate::cli::{Cli, Command, Global, PackageArgs, StackArgs};
+use crate::cli::{AwsArgs, Cli, Command, PackageArgs, StackArgs};
 use crate::desired::{Desired, Settings, Subscriber};
 use crate::names::{Location, Names};
 use crate::step::Plan;
 use crate::target::Target;
 use crate::teardown::DownOptions;
 
-/// Everything went well (`plan`: nothing to do).
+/// Everything went well (`plan`: nothing to do; `status`: nothing is missing).
 const EXIT_OK: u8 = 0;
 /// An AWS call, the build or another operation failed.
 const EXIT_FAILED: u8 = 1;
@@ -61,7 +62,8 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 /// The plan is blocked by a refusal; nothing was changed.
 const EXIT_REFUSED: u8 = 3;
-/// `plan` found changes to make.
+/// Changes needed: `plan` found changes to make; `status` found a resource of the stack
+/// missing (which `up` would create).
 const EXIT_CHANGES: u8 = 4;
 
 /// An error that maps to [`EXIT_USAGE`].
@@ -71,7 +73,7 @@ struct Usage(String);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match run(cli).await {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -83,10 +85,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8> {
-    let g = &cli.global;
-    if let Command::Package(args) = &cli.command {
-        return package(g, args);
-    }
+    let g = match &cli.command {
+        Command::Package(args) => return package(args),
+        Command::Plan(args) | Command::Up(args) => &args.aws,
+        Command::Down(args) => &args.aws,
+        Command::Status(aws) => aws,
+    };
     // Everything provision will send is checked before the first AWS call, so that bad input
     // creates nothing.
     let settings = match &cli.command {
@@ -131,7 +135,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 webhooks::read(&clients, &names, desired.webhooks.as_ref()).await?;
             let plan = plan::plan_up(&desired, &current);
             if matches!(cli.command, Command::Plan(_)) {
-                print(g, &plan, &plan)?;
+                print(g.json, &plan, &plan)?;
                 return Ok(if plan.is_refused() {
                     EXIT_REFUSED
                 } else if plan.is_empty() {
@@ -161,7 +165,7 @@ async fn run(cli: Cli) -> Result<u8> {
             };
             let plan = teardown::plan_down(&names, &current, options);
             if args.dry_run {
-                print(g, &plan, &plan)?;
+                print(g.json, &plan, &plan)?;
                 return Ok(EXIT_OK);
             }
             execute(
@@ -175,11 +179,18 @@ async fn run(cli: Cli) -> Result<u8> {
             )
             .await
         }
-        Command::Status => {
-            let current = current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
-            let status = status::status(&names, &current, !g.no_dashboard);
-            print(g, &status, &status)?;
-            Ok(EXIT_OK)
+        Command::Status(_) => {
+            // The same reading as `plan` and `down`; the secret as `down` reads it.
+            let mut current =
+                current::read(&clients, &names, &g.log_groups, !g.no_dashboard).await?;
+            current.webhook_secret = webhooks::read(&clients, &names, None).await?;
+            let status = status::status(&names, &g.log_groups, &current, !g.no_dashboard);
+            print(g.json, &status, &status)?;
+            Ok(if status.missing() > 0 {
+                EXIT_CHANGES
+            } else {
+                EXIT_OK
+            })
         }
         Command::Package(_) => unreachable!("handled before any AWS set-up"),
     }
@@ -191,7 +202,7 @@ const ACCOUNT_NOT_YET_KNOWN: &str = "000000000000";
 
 /// Checks every name, ARN, address and limit of the command against AWS's rules.
 fn validate(
-    g: &Global,
+    g: &AwsArgs,
     region: &str,
     settings: Option<&Settings>,
 ) -> Result<(), desired::InvalidSetting> {
@@ -205,7 +216,7 @@ fn validate(
 }
 
 /// The settings of `plan` / `up`, from the options (not yet validated).
-fn settings(g: &Global, args: &StackArgs) -> Settings {
+fn settings(g: &AwsArgs, args: &StackArgs) -> Settings {
     let subscribers = [
         ("email", &args.alert_emails),
         ("sqs", &args.alert_sqs),
@@ -237,7 +248,7 @@ fn settings(g: &Global, args: &StackArgs) -> Settings {
         architecture: args.architecture,
         code_sha256: String::new(),
         dashboard: !g.no_dashboard,
-        extra_env: args.analyzer_env.clone(),
+        extra_env: args.extra_env(),
         webhooks: webhooks::WebhookUrls {
             slack: args.alert_slack_webhook.clone(),
             teams: args.alert_teams_webhook.clone(),
@@ -265,20 +276,24 @@ fn lambda_zip(args: &StackArgs) -> Result<package::LambdaZip> {
 }
 
 /// `provision package`: builds and checks the zip, prints its path (or a JSON report).
-fn package(g: &Global, args: &PackageArgs) -> Result<u8> {
+fn package(args: &PackageArgs) -> Result<u8> {
     let artifact = lambda_build::build(
         &lambda_build::workspace_dir(),
         args.architecture,
         args.output.as_deref(),
     )?;
     let report = artifact.report(args.architecture)?;
-    print(g, &report, &format!("{}\n", artifact.path.display()))?;
+    print(
+        args.json,
+        &report,
+        &format!("{}\n", artifact.path.display()),
+    )?;
     Ok(EXIT_OK)
 }
 
-/// Prints `value` as JSON or as text on stdout.
-fn print<T: serde::Serialize, D: std::fmt::Display>(g: &Global, value: &T, text: &D) -> Result<()> {
-    if g.json {
+/// Prints `value` as JSON (`--json`) or as text on stdout.
+fn print<T: serde::Serialize, D: std::fmt::Display>(json: bool, value: &T, text: &D) -> Result<()> {
+    if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
         print!("{text}");
@@ -290,11 +305,11 @@ fn print<T: serde::Serialize, D: std::fmt::Display>(g: &Global, value: &T, text:
 async fn execute(
     clients: &aws::Clients,
     target: Target<'_>,
-    g: &Global,
+    g: &AwsArgs,
     plan: &Plan,
 ) -> Result<u8> {
     if plan.is_refused() {
-        print(g, &json!({ "result": "refused", "plan": plan }), plan)?;
+        print(g.json, &json!({ "result": "refused", "plan": plan }), plan)?;
         return Ok(EXIT_REFUSED);
     }
     let total = plan.steps.len();
@@ -328,7 +343,7 @@ async fn execute(
         format!("Applied {total} step(s).")
     };
     print(
-        g,
+        g.json,
         &json!({ "result": "applied", "applied": total, "plan": plan }),
         &format!("{summary}\n"),
     )?;

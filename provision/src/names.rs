@@ -72,6 +72,12 @@ impl Location {
     }
 }
 
+/// The log group of a `SourceArn`: `arn:aws:logs:r:a:log-group:NAME:*` -> `NAME`.
+pub fn group_of_source_arn(arn: &str) -> Option<String> {
+    let rest = arn.split_once(":log-group:")?.1;
+    Some(rest.strip_suffix(":*").unwrap_or(rest).to_string())
+}
+
 /// Every name of one stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {

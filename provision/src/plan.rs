@@ -1,8 +1,8 @@
 //! The planner (pure): desired state + current state -> steps, in dependency order.
 
 use crate::desired::{Desired, INDEXES, TABLE_HASH_KEY, TTL_ATTRIBUTE};
-use crate::names::Tags;
-use crate::state::{Current, FunctionState};
+use crate::names::{Names, Tags};
+use crate::state::{Current, FunctionState, PermissionState};
 use crate::step::{Action, Op, Plan, Refusal, Step};
 
 /// Subscription filters a log group may have.
@@ -15,6 +15,14 @@ pub const INFREQUENT_ACCESS_CLASS: &str = "INFREQUENT_ACCESS";
 
 /// The principal that invokes the analyzer for subscription filters.
 pub const LOGS_PRINCIPAL: &str = "logs.amazonaws.com";
+
+/// Whether `permission` lets CloudWatch Logs invoke the analyzer for `group`, and only from
+/// `group` of this account (what `up` adds; `status` reads it the same way).
+pub fn grants_logs(names: &Names, group: &str, permission: &PermissionState) -> bool {
+    permission.principal == LOGS_PRINCIPAL
+        && permission.source_arn.as_deref() == Some(&names.location.log_group_arn(group))
+        && permission.source_account.as_deref() == Some(&names.location.account)
+}
 
 /// The steps that take `current` to `desired`. Applying them and planning again gives an empty
 /// plan.

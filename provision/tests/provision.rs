@@ -17,6 +17,9 @@ use sdk::Sdk;
 #[path = "provision/safety.rs"]
 mod safety;
 
+#[path = "provision/status.rs"]
+mod status;
+
 const FUNCTION: &str = "logpipe-analyzer";
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:logpipe-analyzer";
 const TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/logpipe-Incidents";
@@ -61,15 +64,24 @@ fn toolchain_env() -> Vec<(String, String)> {
 
 /// Runs the binary against `moto` only (cleared environment: no profile, no real account).
 fn provision(moto: &Moto, args: &[&str]) -> Output {
+    provision_with_env(moto, args, &[])
+}
+
+/// [`provision`] with `env` set too (the `LOGPIPE_*` fallbacks of the options).
+fn provision_with_env(moto: &Moto, args: &[&str], env: &[(&str, &str)]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_provision"))
         .args(args)
         .env_clear()
         .envs(toolchain_env())
         .envs(moto.env())
+        .envs(env.iter().copied())
         .output()
         .expect("provision runs");
     eprintln!(
-        "$ provision {}\n-> {}\n{}",
+        "$ {}provision {}\n-> {}\n{}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={v:?} "))
+            .collect::<String>(),
         args.join(" "),
         output.status,
         String::from_utf8_lossy(&output.stderr)

@@ -1,6 +1,8 @@
 //! Planning of the log side: log groups, Lambda permissions and subscription filters.
 
-use super::{INFREQUENT_ACCESS_CLASS, LOGS_PRINCIPAL, MAX_SUBSCRIPTION_FILTERS_PER_GROUP};
+use super::{
+    INFREQUENT_ACCESS_CLASS, LOGS_PRINCIPAL, MAX_SUBSCRIPTION_FILTERS_PER_GROUP, grants_logs,
+};
 use crate::desired::Desired;
 use crate::state::{Current, LogGroupState};
 use crate::step::{Action, Op, Plan, Refusal, Step};
@@ -117,11 +119,7 @@ pub(super) fn permissions(desired: &Desired, current: &Current, plan: &mut Plan)
         let statement_id = names.permission_statement(group);
         let source_arn = names.location.log_group_arn(group);
         let found = existing.iter().find(|p| p.sid == statement_id);
-        let up_to_date = found.is_some_and(|p| {
-            p.principal == LOGS_PRINCIPAL
-                && p.source_arn.as_deref() == Some(&source_arn)
-                && p.source_account.as_deref() == Some(&names.location.account)
-        });
+        let up_to_date = found.is_some_and(|p| grants_logs(names, group, p));
         if up_to_date {
             continue;
         }

@@ -62,11 +62,10 @@ impl Budget {
     }
 
     /// Reserves `bytes`, following the policy when there is no room. Returns the bytes in
-    /// use before the reservation. `on_full` runs once when there is no room, before any
-    /// wait: the caller wakes whoever frees room.
-    pub(crate) fn reserve(&self, bytes: usize, on_full: impl FnOnce()) -> Result<usize, Refusal> {
+    /// use before the reservation.
+    pub(crate) fn reserve(&self, bytes: usize) -> Result<usize, Refusal> {
         match self.try_reserve(bytes) {
-            Err(Refusal::Full) => on_full(),
+            Err(Refusal::Full) => {}
             other => return other,
         }
         let Backpressure::Block { timeout } = self.policy else {
@@ -164,9 +163,9 @@ mod tests {
     #[test]
     fn reservations_stop_at_the_limit() {
         let b = Budget::new(100, Backpressure::DropNewest);
-        assert_eq!(b.reserve(60, || {}), Ok(0));
-        assert_eq!(b.reserve(41, || {}), Err(Refusal::Full));
-        assert_eq!(b.reserve(40, || {}), Ok(60));
+        assert_eq!(b.reserve(60), Ok(0));
+        assert_eq!(b.reserve(41), Err(Refusal::Full));
+        assert_eq!(b.reserve(40), Ok(60));
         b.release(50);
         assert_eq!(b.used(), 50);
     }
@@ -174,9 +173,9 @@ mod tests {
     #[test]
     fn closing_refuses_everything_after() {
         let b = Budget::new(100, Backpressure::DropNewest);
-        b.reserve(10, || {}).unwrap();
+        b.reserve(10).unwrap();
         b.close();
-        assert_eq!(b.reserve(1, || {}), Err(Refusal::Closed));
+        assert_eq!(b.reserve(1), Err(Refusal::Closed));
         assert_eq!(b.used(), 10);
         b.release(10);
         assert_eq!(b.used(), 0);
@@ -190,10 +189,10 @@ mod tests {
                 timeout: Duration::from_secs(10),
             },
         ));
-        b.reserve(100, || {}).unwrap();
+        b.reserve(100).unwrap();
         let waiter = {
             let b = Arc::clone(&b);
-            std::thread::spawn(move || b.reserve(30, || {}))
+            std::thread::spawn(move || b.reserve(30))
         };
         while b.waiters.load(Ordering::SeqCst) == 0 {
             std::thread::yield_now();
@@ -207,7 +206,7 @@ mod tests {
                 timeout: Duration::from_millis(1),
             },
         );
-        quick.reserve(10, || {}).unwrap();
-        assert_eq!(quick.reserve(1, || {}), Err(Refusal::Full));
+        quick.reserve(10).unwrap();
+        assert_eq!(quick.reserve(1), Err(Refusal::Full));
     }
 }

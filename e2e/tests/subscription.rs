@@ -400,18 +400,8 @@ async fn the_installed_pattern_delivers_every_error_to_the_real_bootstrap() {
 
 /// The messages inside one delivery (`{"awslogs":{"data":…}}`).
 fn decoded_messages(event: &serde_json::Value) -> Vec<String> {
-    use base64::Engine;
-    use std::io::Read;
-    let data = event["awslogs"]["data"].as_str().unwrap();
-    let gz = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let payload: serde_json::Value = serde_json::from_str(&text).unwrap();
-    payload["logEvents"]
+    let document = local_aws::subscription::payload::decode(event).expect("a delivery");
+    document["logEvents"]
         .as_array()
         .unwrap()
         .iter()

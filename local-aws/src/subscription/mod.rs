@@ -359,25 +359,9 @@ impl Subscriptions {
 
 /// Ids inside a built delivery (decoding it back keeps [`Delivery`] honest about its content).
 fn delivered_ids(event: &Value) -> Vec<String> {
-    use base64::Engine;
-    use std::io::Read;
-    let Some(data) = event["awslogs"]["data"].as_str() else {
-        return Vec::new();
-    };
-    let Ok(gz) = base64::engine::general_purpose::STANDARD.decode(data) else {
-        return Vec::new();
-    };
-    let mut text = String::new();
-    if flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .is_err()
-    {
-        return Vec::new();
-    }
-    serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|d| {
-            d["logEvents"].as_array().map(|events| {
+    payload::decode(event)
+        .and_then(|document| {
+            document["logEvents"].as_array().map(|events| {
                 events
                     .iter()
                     .filter_map(|e| e["id"].as_str().map(str::to_string))

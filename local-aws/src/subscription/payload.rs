@@ -89,6 +89,21 @@ pub fn lambda_event(source: Source<'_>, events: &[DeliveredEvent]) -> Value {
     json!({ "awslogs": { "data": data } })
 }
 
+/// The document inside a Lambda event built here (`awslogs.data`, gunzipped and parsed);
+/// `None` when the event is not one.
+pub fn decode(event: &Value) -> Option<Value> {
+    use std::io::Read;
+    let data = event["awslogs"]["data"].as_str()?;
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .ok()?;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The Lambda events delivering `events` (one stream, in order): as few as fit the limits.
 /// Events too large to fit alone are returned apart, never dropped silently.
 pub fn deliveries(
@@ -133,7 +148,6 @@ fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     const SOURCE: Source<'static> = Source {
         owner: "123456789012",
@@ -143,15 +157,7 @@ mod tests {
     };
 
     fn decode(event: &Value) -> Value {
-        let data = event["awslogs"]["data"].as_str().unwrap();
-        let gz = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .unwrap();
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&gz[..])
-            .read_to_string(&mut text)
-            .unwrap();
-        serde_json::from_str(&text).unwrap()
+        super::decode(event).expect("a delivery built here")
     }
 
     /// `len` hex digits from xorshift64: text gzip cannot shrink below half.

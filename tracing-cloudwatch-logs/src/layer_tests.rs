@@ -362,3 +362,53 @@ fn a_span_trace_id_that_is_not_w3c_has_no_xray_form_and_an_event_id_wins() {
     );
     assert_eq!(records[1]["spans"][0]["trace_id"], "req \"42\"");
 }
+
+#[test]
+fn a_client_that_panics_loses_its_batch_as_non_retryable_not_as_shutdown() {
+    use crate::{BoxFuture, ClientError, LogsClient, PutLogEventsRequest, PutLogEventsResponse};
+
+    struct Panicking;
+    impl LogsClient for Panicking {
+        fn put_log_events<'a>(
+            &'a self,
+            _: PutLogEventsRequest<'a>,
+        ) -> BoxFuture<'a, Result<PutLogEventsResponse, ClientError>> {
+            Box::pin(async { panic!("a bug in the client") })
+        }
+        fn create_log_group<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), ClientError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn create_log_stream<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<(), ClientError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn put_retention_policy<'a>(
+            &'a self,
+            _: &'a str,
+            _: i32,
+        ) -> BoxFuture<'a, Result<(), ClientError>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    let (layer, guard) = builder()
+        .log_group("/test/panics")
+        .service("orders-api")
+        .shutdown_timeout(std::time::Duration::from_secs(30))
+        .build(Panicking)
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        for i in 0..3 {
+            tracing::info!(i, "lost to the client");
+        }
+    });
+    let handle = guard.handle();
+    drop(guard);
+    let m = handle.metrics();
+    assert_eq!(m.emitted, 3, "{m:?}");
+    assert_eq!(m.dropped.non_retryable, 3, "{m:?}");
+    assert_eq!(m.dropped.shutdown, 0, "{m:?}");
+}

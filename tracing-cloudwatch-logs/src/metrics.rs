@@ -113,7 +113,8 @@ pub struct Dropped {
     pub expired: u64,
     /// Retried for `max_retry_duration` without success.
     pub retries_exhausted: u64,
-    /// Refused for a reason retrying cannot fix (bad request, credentials, permissions).
+    /// Refused for a reason retrying cannot fix (bad request, credentials, permissions), or
+    /// lost to a `LogsClient` that panicked.
     pub non_retryable: u64,
     /// Still undelivered when the shutdown deadline passed, or emitted after shutdown.
     pub shutdown: u64,

@@ -337,6 +337,23 @@ impl Worker {
     fn account(&mut self, done: Result<(Id, Delivery), tokio::task::JoinError>) {
         let (id, delivery) = match done {
             Ok((id, delivery)) => (id, Some(delivery)),
+            // A `LogsClient` that panicked: a bug no retry fixes, not the shutdown deadline.
+            Err(e) if e.is_panic() => {
+                let id = e.id();
+                if let Some(meta) = self.in_flight_meta.remove(&id) {
+                    self.release(meta.bytes);
+                    Metrics::add(&self.shared.metrics.dropped_non_retryable, meta.app_events);
+                    self.shared.diagnostics.report("client_panic", || {
+                        format!(
+                            "the LogsClient panicked while sending a batch to log group {} \
+                             (stream {}); its {} events are dropped and counted in \
+                             dropped.non_retryable",
+                            self.config.log_group, self.config.log_stream, meta.app_events
+                        )
+                    });
+                }
+                return;
+            }
             Err(e) => (e.id(), None),
         };
         let Some(meta) = self.in_flight_meta.remove(&id) else {

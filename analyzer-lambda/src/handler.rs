@@ -229,18 +229,8 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         payload: &LogsPayload,
         now_ms: i64,
     ) -> Result<Summary, HandlerError> {
-        self.handle_payload_until(payload, now_ms, None).await
-    }
-
-    /// [`Analyzer::handle_payload`], with the deadline that bounds webhook retries.
-    pub async fn handle_payload_until(
-        &self,
-        payload: &LogsPayload,
-        now_ms: i64,
-        deadline: Option<Instant>,
-    ) -> Result<Summary, HandlerError> {
         let mut summary = Summary::default();
-        self.handle_payload_counting(payload, now_ms, deadline, &mut summary)
+        self.handle_payload_counting(payload, now_ms, None, &mut summary)
             .await?;
         Ok(summary)
     }
@@ -260,10 +250,10 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         Ok((summary, fingerprints))
     }
 
-    /// [`Analyzer::handle_payload_until`], counting into `summary` as it goes: after a
-    /// failure, `summary` says how far the invocation got (what was found, written and sent
-    /// before it), which is what the failed invocation's summary line reports. Returns the
-    /// fingerprints of the payload's incidents.
+    /// [`Analyzer::handle_payload`], with the deadline that bounds webhook retries, counting
+    /// into `summary` as it goes: after a failure, `summary` says how far the invocation got
+    /// (what was found, written and sent before it), which is what the failed invocation's
+    /// summary line reports. Returns the fingerprints of the payload's incidents.
     pub async fn handle_payload_counting(
         &self,
         payload: &LogsPayload,

@@ -186,7 +186,7 @@ pub fn batch_token(fingerprint: &str, payload_digest: &[u8; 32]) -> String {
     hasher.update(fingerprint.as_bytes());
     hasher.update([0u8]);
     hasher.update(payload_digest);
-    hex::encode(&hasher.finalize()[..16])
+    crate::digest::short_hex(hasher)
 }
 
 /// A new aggregate for `fingerprint` that continues `old`, an open problem whose

@@ -109,7 +109,7 @@ impl Default for Rules {
 
 impl Rules {
     /// The severity of one line, or `None` when it is not an incident.
-    pub fn classify(&self, line: &ParsedLine) -> Option<Severity> {
+    pub fn classify(&self, line: &ParsedLine<'_>) -> Option<Severity> {
         if line.kind != EventKind::Log {
             return Some(self.crash);
         }

@@ -337,7 +337,8 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
     ) -> Vec<Incident> {
         // Sized for a payload of errors (a storm): grown from empty, the set of ten thousand
         // ids was rehashed a dozen times.
-        let mut seen = HashSet::with_capacity(payload.log_events.len());
+        let mut seen: foldhash::HashSet<&str> =
+            HashSet::with_capacity_and_hasher(payload.log_events.len(), Default::default());
         let mut incidents = Vec::new();
         for event in &payload.log_events {
             let line = parse_line(&event.message);

@@ -64,7 +64,7 @@ pub fn incident_id(log_group: &str, event_id: &str) -> String {
     hasher.update(log_group.as_bytes());
     hasher.update([0u8]);
     hasher.update(event_id.as_bytes());
-    hex::encode(&hasher.finalize()[..16])
+    crate::digest::short_hex(hasher)
 }
 
 /// The service a log group stands for when the line does not say: `/aws/lambda/orders` ->
@@ -151,11 +151,11 @@ pub struct GroupKey {
 }
 
 /// The group of a parsed line read from `log_group`.
-pub fn group_key(log_group: &str, line: &ParsedLine, grouper: &mut Grouper) -> GroupKey {
+pub fn group_key(log_group: &str, line: &ParsedLine<'_>, grouper: &mut Grouper) -> GroupKey {
     let service = line
         .service
-        .clone()
-        .unwrap_or_else(|| service_from_log_group(log_group));
+        .as_deref()
+        .map_or_else(|| service_from_log_group(log_group), str::to_string);
     let pattern = match line.kind {
         EventKind::Timeout => TIMEOUT_PATTERN.to_string(),
         _ => grouper.pattern(&line.message),
@@ -183,7 +183,7 @@ pub fn group_key(log_group: &str, line: &ParsedLine, grouper: &mut Grouper) -> G
 pub fn build(
     payload: &LogsPayload,
     event: &LogEvent,
-    line: &ParsedLine,
+    line: &ParsedLine<'_>,
     severity: Severity,
     ttl_days: i64,
     grouper: &mut Grouper,
@@ -201,7 +201,7 @@ pub fn build(
         severity,
         pattern: key.pattern,
         error_type: key.error_type,
-        trace_id: line.trace_id.clone(),
+        trace_id: line.trace_id.as_deref().map(str::to_string),
         log_group: payload.log_group.clone(),
         log_stream: payload.log_stream.clone(),
         event_id: event.id.clone(),

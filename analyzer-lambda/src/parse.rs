@@ -11,6 +11,7 @@
 //!    `Task timed out after`, out-of-memory and runtime-exit lines, `REPORT` lines);
 //! 4. plain text with a level word (`ERROR ...`, `[warn] ...`, `level=error ...`).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
@@ -64,17 +65,19 @@ pub enum Format {
     PlainText,
 }
 
-/// What the analyzer needs from a line.
+/// What the analyzer needs from a line. The texts borrow from the line where they can:
+/// every line is parsed, and copies of its message, service and trace id were three
+/// allocations per event before the row that needs them was even built.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ParsedLine {
+pub struct ParsedLine<'a> {
     /// The normalized level, if the line has one.
     pub level: Option<Level>,
     /// The human message (the whole line when nothing better is known).
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// The emitting service, if the line names it.
-    pub service: Option<String>,
+    pub service: Option<Cow<'a, str>>,
     /// A trace id to follow (trace id, X-Ray id or correlation id).
-    pub trace_id: Option<String>,
+    pub trace_id: Option<Cow<'a, str>>,
     /// The error's type or class, if the line names one.
     pub error_type: Option<String>,
     /// Crash kinds.
@@ -90,8 +93,20 @@ pub struct ParsedLine {
     pub outcome: bool,
 }
 
+impl ParsedLine<'_> {
+    /// The same line, owning its texts.
+    pub fn into_owned(self) -> ParsedLine<'static> {
+        ParsedLine {
+            message: Cow::Owned(self.message.into_owned()),
+            service: self.service.map(|s| Cow::Owned(s.into_owned())),
+            trace_id: self.trace_id.map(|t| Cow::Owned(t.into_owned())),
+            ..self
+        }
+    }
+}
+
 /// Parses one log line.
-pub fn parse_line(line: &str) -> ParsedLine {
+pub fn parse_line(line: &str) -> ParsedLine<'_> {
     let trimmed = line.trim();
     if trimmed.starts_with('{') {
         if let Some(parsed) = json::parse(trimmed) {
@@ -101,7 +116,7 @@ pub fn parse_line(line: &str) -> ParsedLine {
             // Valid, but not readable in one pass (a repeated key): the map keeps the last.
             Ok(object @ Value::Object(_)) => {
                 if let Some(parsed) = json::parse(&object.to_string()) {
-                    return parsed;
+                    return parsed.into_owned();
                 }
             }
             Ok(_) => {}
@@ -217,19 +232,22 @@ static TEXT_TRACE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-fn text_trace_id(line: &str) -> Option<String> {
+fn text_trace_id(line: &str) -> Option<&str> {
     let caps = TEXT_TRACE.captures(line)?;
-    caps.get(1)
-        .or_else(|| caps.get(2))
-        .map(|m| m.as_str().to_string())
+    caps.get(1).or_else(|| caps.get(2)).map(|m| m.as_str())
 }
 
-fn parse_text(line: &str) -> ParsedLine {
+/// Group `i` of a match that has it.
+fn group<'a>(caps: &regex::Captures<'a>, i: usize) -> &'a str {
+    caps.get(i).map_or("", |m| m.as_str())
+}
+
+fn parse_text(line: &str) -> ParsedLine<'_> {
     let mut parsed = ParsedLine {
         level: None,
-        message: line.to_string(),
+        message: Cow::Borrowed(line),
         service: None,
-        trace_id: text_trace_id(line),
+        trace_id: text_trace_id(line).map(Cow::Borrowed),
         error_type: None,
         kind: EventKind::Log,
         format: Format::PlainText,
@@ -240,22 +258,19 @@ fn parse_text(line: &str) -> ParsedLine {
     if let Some(caps) = LAMBDA_TSV.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Level::from_name(&caps[3]);
-        parsed.message = caps[4].trim().to_string();
+        parsed.message = Cow::Borrowed(group(&caps, 4).trim());
         parsed.error_type = lambda_error_type(&parsed.message);
-        request_id = Some(caps[2].to_string());
+        request_id = Some(group(&caps, 2));
     } else if let Some(caps) = LAMBDA_PY.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Level::from_name(&caps[1]);
-        parsed.message = caps[4].trim().to_string();
+        parsed.message = Cow::Borrowed(group(&caps, 4).trim());
         parsed.error_type = lambda_error_type(&parsed.message);
-        request_id = Some(caps[3].to_string());
+        request_id = Some(group(&caps, 3));
     } else if let Some(caps) = LAMBDA_PLATFORM.captures(line) {
         parsed.format = Format::LambdaText;
         parsed.level = Some(Level::Info);
-        request_id = caps
-            .get(1)
-            .or_else(|| caps.get(3))
-            .map(|m| m.as_str().to_string());
+        request_id = caps.get(1).or_else(|| caps.get(3)).map(|m| m.as_str());
         // `REPORT` closes an invocation: it is the outcome, `Task timed out` the cause.
         parsed.outcome = caps
             .get(2)
@@ -278,10 +293,10 @@ fn parse_text(line: &str) -> ParsedLine {
         }
     }
     // Lambda's request id correlates the lines of one invocation when no trace id does.
-    parsed.trace_id = parsed.trace_id.or(request_id);
+    parsed.trace_id = parsed.trace_id.or(request_id.map(Cow::Borrowed));
     parsed.kind = crash_kind(line, parsed.error_type.as_deref().unwrap_or_default());
     if parsed.kind == EventKind::Timeout && !parsed.outcome {
-        parsed.message = timeout_message(line);
+        parsed.message = Cow::Borrowed(timeout_message(line));
     }
     parsed.level = bump_for_kind(parsed.level, parsed.kind);
     parsed
@@ -304,10 +319,9 @@ fn lambda_error_type(message: &str) -> Option<String> {
     looks_like_type.then(|| head.to_string())
 }
 
-fn timeout_message(line: &str) -> String {
+fn timeout_message(line: &str) -> &str {
     line.find("Task timed out after")
-        .map(|at| line[at..].trim().to_string())
-        .unwrap_or_else(|| "Task timed out".to_string())
+        .map_or("Task timed out", |at| line[at..].trim())
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
+mod read;
+
 /// Default cap on the decompressed payload. CloudWatch delivers at most 1 MiB of log events
 /// per invocation (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html>),
 /// plus JSON framing; anything much bigger is not a subscription delivery.
@@ -140,7 +142,12 @@ pub fn decode_data(data: &str, max_decompressed: usize) -> Result<LogsPayload, D
             limit: max_decompressed,
         });
     }
-    Ok(serde_json::from_slice(&json)?)
+    // The one-pass reader takes what CloudWatch writes; serde_json reads (or refuses)
+    // everything else, so the result is always serde_json's.
+    match std::str::from_utf8(&json).ok().and_then(read::read) {
+        Some(payload) => Ok(payload),
+        None => Ok(serde_json::from_slice(&json)?),
+    }
 }
 
 /// Encodes a payload the way CloudWatch delivers it: JSON, gzip, base64.

@@ -65,19 +65,23 @@ impl Level {
     /// A level from a name as loggers write it, ignoring case: `warning`, `err`, `CRITICAL`,
     /// `Information`, `E` ... `None` for anything else.
     pub fn from_name(name: &str) -> Option<Level> {
-        let name = name.trim();
-        let lower = name.to_ascii_lowercase();
-        let level = match lower.as_str() {
-            "trace" | "trc" | "t" | "finest" | "finer" => Level::Trace,
-            "debug" | "dbg" | "d" | "fine" | "verbose" => Level::Debug,
-            "info" | "inf" | "i" | "information" | "informational" | "notice" | "config" => {
+        // Lower-cased on the stack: every JSON line has a level, and the longest name
+        // (`informational`) is 13 bytes.
+        let name = name.trim().as_bytes();
+        let mut buffer = [0u8; 13];
+        let lower = buffer.get_mut(..name.len())?;
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let level = match &*lower {
+            b"trace" | b"trc" | b"t" | b"finest" | b"finer" => Level::Trace,
+            b"debug" | b"dbg" | b"d" | b"fine" | b"verbose" => Level::Debug,
+            b"info" | b"inf" | b"i" | b"information" | b"informational" | b"notice" | b"config" => {
                 Level::Info
             }
-            "warn" | "warning" | "wrn" | "w" => Level::Warn,
-            "error" | "err" | "e" | "severe" => Level::Error,
-            "fatal" | "critical" | "crit" | "panic" | "emerg" | "emergency" | "alert" | "f" => {
-                Level::Fatal
-            }
+            b"warn" | b"warning" | b"wrn" | b"w" => Level::Warn,
+            b"error" | b"err" | b"e" | b"severe" => Level::Error,
+            b"fatal" | b"critical" | b"crit" | b"panic" | b"emerg" | b"emergency" | b"alert"
+            | b"f" => Level::Fatal,
             _ => return None,
         };
         Some(level)

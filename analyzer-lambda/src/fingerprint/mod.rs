@@ -11,7 +11,7 @@
 pub mod legacy;
 pub mod tokenize;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 use std::str::FromStr;
 
@@ -103,7 +103,7 @@ pub fn fingerprint(service: &str, error_type: Option<&str>, pattern: &str) -> St
         // A separator that cannot appear in the parts keeps ("ab","c") apart from ("a","bc").
         hasher.update([0u8]);
     }
-    hex::encode(&hasher.finalize()[..16])
+    crate::digest::short_hex(hasher)
 }
 
 /// Patterns and fingerprints computed once per invocation: a storm repeats the same message

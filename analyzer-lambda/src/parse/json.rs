@@ -230,12 +230,12 @@ fn syslog_level(raw: Raw<'_>) -> Option<Level> {
 
 /// Parses a JSON object line; `None` when the text is not a JSON object (or is one this
 /// reader cannot take, such as one with a repeated key: the caller falls back).
-pub(super) fn parse(line: &str) -> Option<ParsedLine> {
+pub(super) fn parse(line: &str) -> Option<ParsedLine<'_>> {
     let keys = members::read(line, Keys::member)?;
     Some(from_keys(&keys, line))
 }
 
-fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
+fn from_keys<'a>(k: &Keys<'a>, line: &'a str) -> ParsedLine<'a> {
     // An HTTP status in `status` is not a level: access logs are ERROR for 5xx only.
     let http_status: Option<u16> = first(&[k.status_code_camel, k.status_code, k.status])
         .and_then(|s| s.trim().parse().ok())
@@ -276,11 +276,10 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         k.journald_message,
         nested(k.fields, "message"),
     ])
-    .or_else(|| text(k.log).filter(|_| !k.log.is_some_and(|l| l.starts_with('{'))))
-    .map(Cow::into_owned);
+    .or_else(|| text(k.log).filter(|_| !k.log.is_some_and(|l| l.starts_with('{'))));
     let is_layer = k.target.is_some() || k.spans.is_some();
     if message.is_none() && is_layer {
-        message = error_message.as_deref().map(str::to_string);
+        message = error_message.clone();
     }
 
     let error_type = first(&[
@@ -311,8 +310,7 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
         k.dd_trace_id,
         k.traceid,
     ])
-    .map(Cow::into_owned)
-    .or_else(|| span_trace_id(k.spans))
+    .or_else(|| span_trace_id(k.spans).map(Cow::Owned))
     .or_else(|| {
         first(&[
             k.correlation_id,
@@ -321,7 +319,6 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
             k.function_request_id,
             nested(k.record, "requestId"),
         ])
-        .map(Cow::into_owned)
     });
 
     let method = first(&[k.method, k.http_method]);
@@ -331,16 +328,16 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
             .as_deref()
             .is_none_or(super::outcome::is_completion_message)
             || (message.is_none() && method.is_some()));
-    let mut message = message.unwrap_or_else(|| line.to_string());
+    let mut message = message.unwrap_or(Cow::Borrowed(line));
     if outcome {
-        message = super::outcome::describe(
+        message = Cow::Owned(super::outcome::describe(
             &message,
             method.as_deref(),
             route.as_deref(),
             http_status,
             text(k.integration_error).as_deref(),
             line,
-        );
+        ));
     }
 
     let mut kind = crash_kind(&message, error_type.as_deref().unwrap_or_default());
@@ -356,8 +353,7 @@ fn from_keys(k: &Keys<'_>, line: &str) -> ParsedLine {
             k.service_name_dotted,
             k.service_name,
             k.service_name_camel,
-        ])
-        .map(Cow::into_owned),
+        ]),
         trace_id,
         error_type,
         kind,

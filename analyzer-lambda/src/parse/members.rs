@@ -15,6 +15,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::json_bytes::{plain_run, skip_space};
+
 /// Reads the JSON object `text` into a `T`, calling `member(&mut t, key, raw value)` for
 /// every member in order, with the value's JSON text exactly as written (without surrounding
 /// whitespace). `None` when the text is not one JSON object or `member` refuses one (returns
@@ -87,13 +89,6 @@ fn end(text: &[u8], at: usize) -> Result<(), Unsure> {
     } else {
         Err(Unsure)
     }
-}
-
-fn skip_space(text: &[u8], mut at: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\t' | b'\r') = text.get(at) {
-        at += 1;
-    }
-    at
 }
 
 /// Where the value starting at `at` ends.
@@ -202,32 +197,6 @@ fn string_end(text: &[u8], at: usize) -> Result<usize, Unsure> {
             _ => return Err(Unsure),
         }
     }
-}
-
-/// How many bytes from the start are neither `"`, `\` nor a control character, eight at a
-/// time: strings are most of a line, and a byte-by-byte loop was its cost.
-fn plain_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        // A byte of `v` is zero => its high bit in `zero(v)` is set; the lowest set bit is
-        // exact (borrows only run upwards), which is the one used.
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let quote = zero(word ^ (ONES * u64::from(b'"')));
-        let backslash = zero(word ^ (ONES * u64::from(b'\\')));
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        let special = quote | backslash | control;
-        if special != 0 {
-            return at + (special.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    at + bytes[at..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(bytes.len() - at)
 }
 
 /// The reference reader: `serde_json` visiting the object, each value as a [`RawValue`];

@@ -341,7 +341,9 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         // ids was rehashed a dozen times.
         let mut seen: foldhash::HashSet<&str> =
             HashSet::with_capacity_and_hasher(payload.log_events.len(), Default::default());
-        let mut incidents = Vec::new();
+        // Room for every event at once: a storm makes one row per event, and growing a vector
+        // of rows this size copies megabytes.
+        let mut incidents = Vec::with_capacity(payload.log_events.len());
         for event in &payload.log_events {
             let line = parse_line(&event.message);
             if line.malformed_json {

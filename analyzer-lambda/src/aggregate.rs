@@ -195,9 +195,9 @@ pub fn batch_token(fingerprint: &str, payload_digest: &[u8; 32]) -> String {
 /// from zero (DynamoDB `ADD`s counts to the new item).
 pub fn inherit(old: &Aggregate, latest: &Incident, rules_version: u32) -> Aggregate {
     Aggregate {
-        fingerprint: latest.fingerprint.clone(),
-        service: latest.service.clone(),
-        pattern: latest.pattern.clone(),
+        fingerprint: latest.fingerprint.to_string(),
+        service: latest.service.to_string(),
+        pattern: latest.pattern.to_string(),
         error_type: latest.error_type.clone(),
         count: 0,
         count_at_open: 0,
@@ -238,7 +238,7 @@ pub fn batch(token: String, new: &[&Incident], rules_version: u32) -> Option<Bat
         }
     }
     Some(Batch {
-        fingerprint: latest.fingerprint.clone(),
+        fingerprint: latest.fingerprint.to_string(),
         token,
         new_count: new.len() as u64,
         severity: new.iter().map(|i| i.severity).max()?,
@@ -280,8 +280,8 @@ pub fn apply(
         Some(p) => p.clone(),
         None => Aggregate {
             fingerprint: batch.fingerprint.clone(),
-            service: latest.service.clone(),
-            pattern: latest.pattern.clone(),
+            service: latest.service.to_string(),
+            pattern: latest.pattern.to_string(),
             sample_message: latest.message.clone(),
             error_type: latest.error_type.clone(),
             severity: batch.severity,
@@ -293,8 +293,8 @@ pub fn apply(
             window_start_ms: 0,
             window_count: 0,
             trace_ids: Vec::new(),
-            log_group: latest.log_group.clone(),
-            log_stream: latest.log_stream.clone(),
+            log_group: latest.log_group.to_string(),
+            log_stream: latest.log_stream.to_string(),
             last_alerted_at_ms: None,
             alerted_severity: None,
             alerted_count: 0,
@@ -335,8 +335,8 @@ pub fn apply(
     if batch.last_ms >= next.last_seen_ms || prev.is_none() {
         next.last_seen_ms = batch.last_ms;
         next.sample_message = latest.message.clone();
-        next.log_group = latest.log_group.clone();
-        next.log_stream = latest.log_stream.clone();
+        next.log_group = latest.log_group.to_string();
+        next.log_stream = latest.log_stream.to_string();
     }
     let mut traces = batch.trace_ids.clone();
     traces.extend(

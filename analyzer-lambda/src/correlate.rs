@@ -46,9 +46,9 @@ impl Cause {
     pub fn of(incident: &Incident) -> Cause {
         Cause {
             incident_id: incident.incident_id.clone(),
-            service: incident.service.clone(),
-            fingerprint: incident.fingerprint.clone(),
-            pattern: incident.pattern.clone(),
+            service: incident.service.to_string(),
+            fingerprint: incident.fingerprint.to_string(),
+            pattern: incident.pattern.to_string(),
             error_type: incident.error_type.clone(),
             timestamp_ms: incident.timestamp_ms,
         }
@@ -61,7 +61,7 @@ fn best<'a>(outcome: &Incident, candidates: impl Iterator<Item = &'a Cause>) -> 
         .filter(|c| (c.timestamp_ms - outcome.timestamp_ms).abs() <= ATTACH_WINDOW_MS)
         .max_by_key(|c| {
             (
-                c.service == outcome.service,
+                *c.service == *outcome.service,
                 // Before the outcome beats after it; then the closest.
                 c.timestamp_ms <= outcome.timestamp_ms,
                 -(c.timestamp_ms - outcome.timestamp_ms).abs(),
@@ -72,8 +72,8 @@ fn best<'a>(outcome: &Incident, candidates: impl Iterator<Item = &'a Cause>) -> 
 }
 
 fn attach_to(outcome: &mut Incident, cause: &Cause) {
-    outcome.fingerprint = cause.fingerprint.clone();
-    outcome.pattern = cause.pattern.clone();
+    outcome.fingerprint = cause.fingerprint.as_str().into();
+    outcome.pattern = cause.pattern.as_str().into();
     outcome.error_type = cause.error_type.clone();
     outcome.attached_to = Some(cause.incident_id.clone());
 }

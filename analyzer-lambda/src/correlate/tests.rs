@@ -14,8 +14,8 @@ fn incident(id: &str, trace: Option<&str>, ts: i64, outcome: bool) -> Incident {
         timestamp: String::new(),
         timestamp_ms: ts,
         severity: Severity::Medium,
-        fingerprint: format!("fp-{id}"),
-        pattern: format!("pattern-{id}"),
+        fingerprint: format!("fp-{id}").into(),
+        pattern: format!("pattern-{id}").into(),
         error_type: None,
         trace_id: trace.map(str::to_string),
         log_group: "/g".into(),
@@ -37,8 +37,8 @@ fn an_outcome_joins_the_error_of_its_trace() {
     let lonely = attach(&mut incidents);
     assert!(lonely.is_empty());
     assert_eq!(incidents[1].attached_to.as_deref(), Some("err"));
-    assert_eq!(incidents[1].fingerprint, "fp-err");
-    assert_eq!(incidents[1].pattern, "pattern-err");
+    assert_eq!(&*incidents[1].fingerprint, "fp-err");
+    assert_eq!(&*incidents[1].pattern, "pattern-err");
     assert_eq!(incidents[2].attached_to, None);
 }
 
@@ -52,7 +52,7 @@ fn an_outcome_alone_stays_its_own_incident() {
     let lonely = attach(&mut incidents);
     assert_eq!(lonely, vec!["t1".to_string()]);
     assert!(incidents.iter().all(|i| i.attached_to.is_none()));
-    assert_eq!(incidents[0].fingerprint, "fp-done");
+    assert_eq!(&*incidents[0].fingerprint, "fp-done");
 }
 
 #[test]
@@ -87,5 +87,5 @@ fn stored_causes_attach_the_rest() {
     let stored = HashMap::from([(lonely[0].clone(), vec![cause])]);
     attach_stored(&mut incidents, &stored);
     assert_eq!(incidents[0].attached_to.as_deref(), Some("stored"));
-    assert_eq!(incidents[0].fingerprint, "fp-stored");
+    assert_eq!(&*incidents[0].fingerprint, "fp-stored");
 }

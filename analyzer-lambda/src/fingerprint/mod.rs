@@ -14,6 +14,7 @@ pub mod tokenize;
 use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -106,14 +107,21 @@ pub fn fingerprint(service: &str, error_type: Option<&str>, pattern: &str) -> St
     crate::digest::short_hex(hasher)
 }
 
+/// A fingerprint computed for a pattern: its service, error type and the fingerprint.
+type KnownFingerprint = (String, Option<String>, Arc<str>);
+
 /// Patterns and fingerprints computed once per invocation: a storm repeats the same message
-/// (one tokenization) and the same pattern (one hash) thousands of times.
+/// (one tokenization) and the same pattern (one hash) thousands of times. The texts it hands
+/// out are shared ([`Arc<str>`]): every row of a problem carries the same pattern,
+/// fingerprint, service, log group and stream.
 #[derive(Debug)]
 pub struct Grouper {
     rules: GroupingRules,
-    patterns: HashMap<String, String>,
+    patterns: HashMap<String, Arc<str>>,
     /// By pattern, then (service, error type): lookups borrow, nothing is allocated.
-    fingerprints: HashMap<String, Vec<(String, Option<String>, String)>>,
+    fingerprints: HashMap<String, Vec<KnownFingerprint>>,
+    /// One copy of each text handed out by [`Grouper::share`].
+    shared: HashMap<String, Arc<str>>,
 }
 
 /// Messages whose pattern a [`Grouper`] remembers: identical messages are usually few and
@@ -121,6 +129,9 @@ pub struct Grouper {
 const MAX_CACHED_MESSAGES: usize = 1_024;
 /// Longer messages are not cached (they rarely repeat exactly).
 const MAX_CACHED_MESSAGE_BYTES: usize = 512;
+/// Distinct texts [`Grouper::share`] keeps; beyond, each call makes its own copy (a
+/// payload's services, streams and patterns are few; its messages are not kept here).
+const MAX_SHARED_TEXTS: usize = 4_096;
 
 impl Grouper {
     /// An empty cache over these rules.
@@ -129,6 +140,7 @@ impl Grouper {
             rules,
             patterns: HashMap::new(),
             fingerprints: HashMap::new(),
+            shared: HashMap::new(),
         }
     }
 
@@ -138,15 +150,27 @@ impl Grouper {
     }
 
     /// The pattern of a message.
-    pub fn pattern(&mut self, message: &str) -> String {
+    pub fn pattern(&mut self, message: &str) -> Arc<str> {
         if let Some(pattern) = self.patterns.get(message) {
             return pattern.clone();
         }
-        let pattern = self.rules.parameterize(message);
+        let pattern = self.share(&self.rules.parameterize(message));
         if self.patterns.len() < MAX_CACHED_MESSAGES && message.len() <= MAX_CACHED_MESSAGE_BYTES {
             self.patterns.insert(message.to_string(), pattern.clone());
         }
         pattern
+    }
+
+    /// One shared copy of `text` for every caller of this invocation.
+    pub fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.shared.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        if self.shared.len() < MAX_SHARED_TEXTS {
+            self.shared.insert(text.to_string(), shared.clone());
+        }
+        shared
     }
 
     /// The fingerprint of a pattern.
@@ -155,14 +179,14 @@ impl Grouper {
         service: &str,
         error_type: Option<&str>,
         pattern: &str,
-    ) -> String {
+    ) -> Arc<str> {
         if let Some(known) = self.fingerprints.get(pattern).and_then(|v| {
             v.iter()
                 .find(|(s, t, _)| s == service && t.as_deref() == error_type)
         }) {
             return known.2.clone();
         }
-        let fingerprint = fingerprint(service, error_type, pattern);
+        let fingerprint: Arc<str> = Arc::from(fingerprint(service, error_type, pattern));
         self.fingerprints
             .entry(pattern.to_string())
             .or_default()
@@ -274,9 +298,10 @@ mod tests {
         let a = grouper.pattern("charge cus_4038aa27d8a3 failed");
         let b = grouper.pattern("charge cus_4038aa27d8a3 failed");
         assert_eq!(a, b);
-        assert_eq!(a, parameterize("charge cus_4038aa27d8a3 failed"));
+        assert!(Arc::ptr_eq(&a, &b), "one shared copy");
+        assert_eq!(*a, parameterize("charge cus_4038aa27d8a3 failed"));
         assert_eq!(
-            grouper.fingerprint("s", None, &a),
+            *grouper.fingerprint("s", None, &a),
             fingerprint("s", None, &a)
         );
     }

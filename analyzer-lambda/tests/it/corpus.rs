@@ -49,9 +49,9 @@ fn corpus(rules: GroupingRules) -> Vec<Grouped> {
             let fresh = group_key(&entry.log_group, &parsed, &mut Grouper::new(rules));
             assert_eq!(key, fresh, "{}", entry.message);
             Grouped {
-                service: key.service,
-                pattern: key.pattern,
-                fingerprint: key.fingerprint,
+                service: key.service.to_string(),
+                pattern: key.pattern.to_string(),
+                fingerprint: key.fingerprint.to_string(),
                 entry,
             }
         })

@@ -21,7 +21,7 @@ async fn aws_docs_example() {
     assert!(
         incidents
             .iter()
-            .all(|i| i.service == "testLogGroup" && i.level == "ERROR")
+            .all(|i| &*i.service == "testLogGroup" && i.level == "ERROR")
     );
 }
 
@@ -48,7 +48,7 @@ async fn layer_records() {
     assert_eq!(summary.fingerprints, 3);
     assert_eq!(summary.alerts_sent, 3);
     let incidents = analyzer.store().incidents();
-    assert!(incidents.iter().all(|i| i.service == "orders-api"));
+    assert!(incidents.iter().all(|i| &*i.service == "orders-api"));
     assert!(incidents.iter().all(|i| i.trace_id.is_some()));
     let warn = incidents.iter().find(|i| i.level == "WARN").unwrap();
     assert_eq!(warn.severity, Severity::Low);
@@ -65,14 +65,14 @@ async fn powertools_records() {
         .iter()
         .find(|i| i.error_type.as_deref() == Some("ValueError"))
         .unwrap();
-    assert_eq!(value_error.service, "payments");
+    assert_eq!(&*value_error.service, "payments");
     assert_eq!(
         value_error.trace_id.as_deref(),
         Some("1-5759e988-bd862e3fe1be46a994272794")
     );
     let critical = incidents.iter().find(|i| i.level == "FATAL").unwrap();
     assert_eq!(critical.severity, Severity::Critical);
-    assert_eq!(critical.service, "cart");
+    assert_eq!(&*critical.service, "cart");
     let warn = incidents.iter().find(|i| i.level == "WARN").unwrap();
     assert_eq!(
         warn.trace_id.as_deref(),
@@ -95,7 +95,7 @@ async fn lambda_text_lines() {
         .count();
     // Task timeout, REPORT with timeout status, OOM, runtime exit, panic.
     assert_eq!(critical, 5);
-    assert!(incidents.iter().all(|i| i.service == "orders-fn"));
+    assert!(incidents.iter().all(|i| &*i.service == "orders-fn"));
     assert!(
         incidents
             .iter()

@@ -71,7 +71,7 @@ impl<'a> Cursor<'a> {
         (self.byte()? == byte).then(|| self.at += 1)
     }
 
-    /// Calls `member` for each key of an object (the cursor then on its value); `false`
+    /// Calls `member` for each key of an object (the cursor then on its value); `None`
     /// from `member` gives up.
     fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.expect(b'{')?;

@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 
 /// The first 128 bits of the hash, as 32 lower-case hex characters. Written into a buffer
-/// of the exact size: `hex::encode` collected them one `char` at a time, which cost more
-/// than the hash for the ten thousand incident ids of a payload.
+/// of the exact size: `hex::encode` grew its `String` one `char` at a time, once for each
+/// of the ten thousand incident ids of a payload.
 pub(crate) fn short_hex(hasher: Sha256) -> String {
     let mut hex = [0u8; 32];
     hex::encode_to_slice(&hasher.finalize()[..16], &mut hex).expect("32 hex digits for 16 bytes");

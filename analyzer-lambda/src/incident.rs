@@ -20,7 +20,7 @@ pub const MAX_STORED_MESSAGE_BYTES: usize = 4 * 1024;
 ///
 /// The texts that every row of a problem repeats (service, fingerprint, pattern, log group
 /// and stream) are shared, not copied: a storm makes ten thousand rows of one problem per
-/// payload, and five copies each were a tenth of the handler's time.
+/// payload, and five copies per row were fifty thousand allocations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
     /// Deterministic: see [`incident_id`].

@@ -344,6 +344,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
         // Room for every event at once: a storm makes one row per event, and growing a vector
         // of rows this size copies megabytes.
         let mut incidents = Vec::with_capacity(payload.log_events.len());
+        let origin = incident::Origin::of(payload, grouper);
         for event in &payload.log_events {
             let line = parse_line(&event.message);
             if line.malformed_json {
@@ -357,7 +358,7 @@ impl<S: IncidentStore, A: Alerter> Analyzer<S, A> {
                 continue;
             }
             incidents.push(incident::build(
-                payload,
+                &origin,
                 event,
                 &line,
                 severity,

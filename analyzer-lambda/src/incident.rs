@@ -10,6 +10,7 @@ use crate::classify::Severity;
 use crate::fingerprint::Grouper;
 use crate::parse::{EventKind, ParsedLine};
 use crate::payload::{LogEvent, LogsPayload};
+use crate::severity::Level;
 
 /// Messages are stored up to this many bytes: DynamoDB items are limited to 400 KB
 /// (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html>)
@@ -29,11 +30,10 @@ pub struct Incident {
     pub service: Arc<str>,
     /// The message, cut to [`MAX_STORED_MESSAGE_BYTES`].
     pub message: String,
-    /// The normalized level (`WARN`, `ERROR`, `FATAL`).
-    pub level: String,
-    /// When CloudWatch says the event happened, RFC 3339 UTC with milliseconds.
-    pub timestamp: String,
-    /// The same instant in milliseconds since the epoch.
+    /// The normalized level (stored as `WARN`, `ERROR`, `FATAL`).
+    pub level: Level,
+    /// When CloudWatch says the event happened, in milliseconds since the epoch (stored
+    /// also as text: [`Incident::timestamp`]).
     pub timestamp_ms: i64,
     /// `LOW`, `MEDIUM` or `CRITICAL`.
     pub severity: Severity,
@@ -60,6 +60,14 @@ pub struct Incident {
     /// Such a row carries the error's fingerprint and pattern, is stored as
     /// `item_type = "attached"` and is not counted again in the aggregate.
     pub attached_to: Option<String>,
+}
+
+impl Incident {
+    /// When the event happened, RFC 3339 UTC with milliseconds ([`format_millis`]): the
+    /// stored `timestamp`, written when the row is, so a row holds one copy of its time.
+    pub fn timestamp(&self) -> String {
+        format_millis(self.timestamp_ms)
+    }
 }
 
 /// `incident_id` of an event: 32 hex characters of SHA-256 over the log group and the
@@ -158,9 +166,15 @@ pub struct GroupKey {
 
 /// The group of a parsed line read from `log_group`.
 pub fn group_key(log_group: &str, line: &ParsedLine<'_>, grouper: &mut Grouper) -> GroupKey {
+    let group_service = grouper.share(&service_from_log_group(log_group));
+    key_of(line, &group_service, grouper)
+}
+
+/// The group of a line, `group_service` standing for a line that names no service.
+fn key_of(line: &ParsedLine<'_>, group_service: &Arc<str>, grouper: &mut Grouper) -> GroupKey {
     let service = match line.service.as_deref() {
         Some(service) => grouper.share(service),
-        None => grouper.share(&service_from_log_group(log_group)),
+        None => group_service.clone(),
     };
     let pattern = match line.kind {
         EventKind::Timeout => grouper.share(TIMEOUT_PATTERN),
@@ -185,31 +199,54 @@ pub fn group_key(log_group: &str, line: &ParsedLine<'_>, grouper: &mut Grouper) 
     }
 }
 
+/// What every row of one payload shares: its log group and stream, and the service the log
+/// group stands for. Made once per payload rather than looked up (or, for the service,
+/// derived and copied) once per row.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The payload's log group.
+    pub log_group: Arc<str>,
+    /// The payload's log stream.
+    pub log_stream: Arc<str>,
+    /// [`service_from_log_group`] of the log group.
+    pub group_service: Arc<str>,
+}
+
+impl Origin {
+    /// The origin of a payload's rows, its texts shared through `grouper`.
+    pub fn of(payload: &LogsPayload, grouper: &mut Grouper) -> Origin {
+        Origin {
+            log_group: grouper.share(&payload.log_group),
+            log_stream: grouper.share(&payload.log_stream),
+            group_service: grouper.share(&service_from_log_group(&payload.log_group)),
+        }
+    }
+}
+
 /// Builds the row for one classified event.
 pub fn build(
-    payload: &LogsPayload,
+    origin: &Origin,
     event: &LogEvent,
     line: &ParsedLine<'_>,
     severity: Severity,
     ttl_days: i64,
     grouper: &mut Grouper,
 ) -> Incident {
-    let key = group_key(&payload.log_group, line, grouper);
-    let level = line.level.map_or("ERROR", |l| l.as_str()).to_string();
+    let key = key_of(line, &origin.group_service, grouper);
+    let level = line.level.unwrap_or(Level::Error);
     Incident {
-        incident_id: incident_id(&payload.log_group, &event.id),
+        incident_id: incident_id(&origin.log_group, &event.id),
         fingerprint: key.fingerprint,
         service: key.service,
         message: truncate(&line.message, MAX_STORED_MESSAGE_BYTES).to_string(),
         level,
-        timestamp: format_millis(event.timestamp),
         timestamp_ms: event.timestamp,
         severity,
         pattern: key.pattern,
         error_type: key.error_type,
         trace_id: line.trace_id.as_deref().map(str::to_string),
-        log_group: grouper.share(&payload.log_group),
-        log_stream: grouper.share(&payload.log_stream),
+        log_group: origin.log_group.clone(),
+        log_stream: origin.log_stream.clone(),
         event_id: event.id.clone(),
         ttl: event.timestamp.div_euclid(1000) + ttl_days * 86_400,
         outcome: line.outcome,
@@ -253,28 +290,15 @@ mod tests {
         };
         let line = parse_line(&event.message);
         let mut grouper = Grouper::new(crate::fingerprint::CURRENT_RULES);
-        let a = build(
-            &payload(),
-            &event,
-            &line,
-            Severity::Medium,
-            30,
-            &mut grouper,
-        );
-        let b = build(
-            &payload(),
-            &event,
-            &line,
-            Severity::Medium,
-            30,
-            &mut grouper,
-        );
+        let origin = Origin::of(&payload(), &mut grouper);
+        let a = build(&origin, &event, &line, Severity::Medium, 30, &mut grouper);
+        let b = build(&origin, &event, &line, Severity::Medium, 30, &mut grouper);
         assert_eq!(a, b);
         assert_eq!(&*a.service, "orders");
-        assert_eq!(a.level, "ERROR");
+        assert_eq!(a.level, Level::Error);
         assert_eq!(&*a.pattern, "ERROR order <num> failed");
         assert_eq!(a.ttl, 1_795_000_000 + 30 * 86_400);
-        assert_eq!(a.timestamp, "2026-11-18T11:06:40.123Z");
+        assert_eq!(a.timestamp(), "2026-11-18T11:06:40.123Z");
         assert_ne!(a.incident_id, incident_id("/other", "3719"));
     }
 

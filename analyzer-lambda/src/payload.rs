@@ -144,7 +144,7 @@ pub fn decode_data(data: &str, max_decompressed: usize) -> Result<LogsPayload, D
     }
     // The one-pass reader takes what CloudWatch writes; serde_json reads (or refuses)
     // everything else, so the result is always serde_json's.
-    match std::str::from_utf8(&json).ok().and_then(read::read) {
+    match read::read(&json) {
         Some(payload) => Ok(payload),
         None => Ok(serde_json::from_slice(&json)?),
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::classify::Severity;
+use crate::severity::Level;
 
 const T0: i64 = 1_795_000_000_000;
 
@@ -23,8 +24,7 @@ fn incident(id: usize, ts: i64, severity: Severity) -> Incident {
         incident_id: format!("id{id}"),
         service: "orders".into(),
         message: format!("order {id} failed"),
-        level: "ERROR".into(),
-        timestamp: String::new(),
+        level: Level::Error,
         timestamp_ms: ts,
         severity,
         fingerprint: "fp".into(),

@@ -1,5 +1,6 @@
 use super::*;
 use crate::classify::Severity;
+use crate::severity::Level;
 
 fn incident(id: &str, trace: Option<&str>, ts: i64, outcome: bool) -> Incident {
     Incident {
@@ -10,8 +11,7 @@ fn incident(id: &str, trace: Option<&str>, ts: i64, outcome: bool) -> Incident {
         } else {
             "payment failed".into()
         },
-        level: "ERROR".into(),
-        timestamp: String::new(),
+        level: Level::Error,
         timestamp_ms: ts,
         severity: Severity::Medium,
         fingerprint: format!("fp-{id}").into(),

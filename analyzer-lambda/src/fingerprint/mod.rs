@@ -66,6 +66,14 @@ impl GroupingRules {
             GroupingRules::V2 => tokenize::parameterize(message),
         }
     }
+
+    /// [`GroupingRules::parameterize`] into `out`, replacing what it held.
+    pub fn parameterize_into(self, message: &str, out: &mut String) {
+        match self {
+            GroupingRules::V1 => *out = legacy::parameterize(message),
+            GroupingRules::V2 => tokenize::parameterize_into(message, out),
+        }
+    }
 }
 
 impl fmt::Display for GroupingRules {
@@ -122,6 +130,21 @@ pub struct Grouper {
     fingerprints: HashMap<String, Vec<KnownFingerprint>>,
     /// One copy of each text handed out by [`Grouper::share`].
     shared: HashMap<String, Arc<str>>,
+    /// Where a pattern is made before it is looked up among the shared texts: in a storm
+    /// every message differs but their patterns do not, so most are never copied.
+    scratch: String,
+    /// The last pattern and fingerprint handed out: a storm asks for the same ones row
+    /// after row, and comparing with the last costs less than hashing the text again.
+    last: Option<LastFingerprint>,
+}
+
+/// See [`Grouper::last`].
+#[derive(Debug)]
+struct LastFingerprint {
+    service: Arc<str>,
+    error_type: Option<String>,
+    pattern: Arc<str>,
+    fingerprint: Arc<str>,
 }
 
 /// Messages whose pattern a [`Grouper`] remembers: identical messages are usually few and
@@ -141,6 +164,8 @@ impl Grouper {
             patterns: HashMap::new(),
             fingerprints: HashMap::new(),
             shared: HashMap::new(),
+            scratch: String::new(),
+            last: None,
         }
     }
 
@@ -154,7 +179,13 @@ impl Grouper {
         if let Some(pattern) = self.patterns.get(message) {
             return pattern.clone();
         }
-        let pattern = self.share(&self.rules.parameterize(message));
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.rules.parameterize_into(message, &mut scratch);
+        let pattern = match &self.last {
+            Some(last) if *last.pattern == *scratch => last.pattern.clone(),
+            _ => self.share(&scratch),
+        };
+        self.scratch = scratch;
         if self.patterns.len() < MAX_CACHED_MESSAGES && message.len() <= MAX_CACHED_MESSAGE_BYTES {
             self.patterns.insert(message.to_string(), pattern.clone());
         }
@@ -175,6 +206,29 @@ impl Grouper {
 
     /// The fingerprint of a pattern.
     pub fn fingerprint(
+        &mut self,
+        service: &Arc<str>,
+        error_type: Option<&str>,
+        pattern: &Arc<str>,
+    ) -> Arc<str> {
+        if let Some(last) = &self.last
+            && Arc::ptr_eq(&last.pattern, pattern)
+            && Arc::ptr_eq(&last.service, service)
+            && last.error_type.as_deref() == error_type
+        {
+            return last.fingerprint.clone();
+        }
+        let fingerprint = self.fingerprint_of(service, error_type, pattern);
+        self.last = Some(LastFingerprint {
+            service: service.clone(),
+            error_type: error_type.map(str::to_string),
+            pattern: pattern.clone(),
+            fingerprint: fingerprint.clone(),
+        });
+        fingerprint
+    }
+
+    fn fingerprint_of(
         &mut self,
         service: &str,
         error_type: Option<&str>,
@@ -300,9 +354,24 @@ mod tests {
         assert_eq!(a, b);
         assert!(Arc::ptr_eq(&a, &b), "one shared copy");
         assert_eq!(*a, parameterize("charge cus_4038aa27d8a3 failed"));
+        let service: Arc<str> = Arc::from("s");
         assert_eq!(
-            *grouper.fingerprint("s", None, &a),
+            *grouper.fingerprint(&service, None, &a),
             fingerprint("s", None, &a)
+        );
+        // The same again, and another service with the same pattern after it.
+        assert_eq!(
+            *grouper.fingerprint(&service, None, &a),
+            fingerprint("s", None, &a)
+        );
+        let other: Arc<str> = Arc::from("t");
+        assert_eq!(
+            *grouper.fingerprint(&other, Some("E"), &a),
+            fingerprint("t", Some("E"), &a)
+        );
+        assert_eq!(
+            *grouper.fingerprint(&service, Some("E"), &a),
+            fingerprint("s", Some("E"), &a)
         );
     }
 }

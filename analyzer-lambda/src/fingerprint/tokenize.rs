@@ -111,8 +111,16 @@ enum Context {
 /// The message with its variable parts replaced (see the module docs), whitespace collapsed,
 /// cut to [`MAX_PATTERN_CHARS`] characters.
 pub fn parameterize(message: &str) -> String {
-    let bytes = message.as_bytes();
     let mut out = String::with_capacity(message.len().min(MAX_PATTERN_CHARS + 16));
+    parameterize_into(message, &mut out);
+    out
+}
+
+/// [`parameterize`] into `out` (cleared first): a caller that only looks the pattern up
+/// reuses one buffer instead of allocating a string per message.
+pub fn parameterize_into(message: &str, out: &mut String) {
+    out.clear();
+    let bytes = message.as_bytes();
     let mut chars = 0usize;
     let mut space = false;
     let mut context = Context::None;
@@ -126,7 +134,7 @@ pub fn parameterize(message: &str) -> String {
             continue;
         }
         if kind == DELIMITER {
-            push(&mut out, &mut chars, &mut space, &message[i..i + 1]);
+            push(out, &mut chars, &mut space, &message[i..i + 1]);
             // `status=500`, `code: 137`, `HTTP/1.1" 500` join a code word to its number;
             // `[error] 10#0` does not.
             let joins = match context {
@@ -142,7 +150,7 @@ pub fn parameterize(message: &str) -> String {
             continue;
         }
         if let Some((end, placeholder)) = special(bytes, i) {
-            push(&mut out, &mut chars, &mut space, placeholder);
+            push(out, &mut chars, &mut space, placeholder);
             context = Context::None;
             i = end;
             continue;
@@ -160,23 +168,25 @@ pub fn parameterize(message: &str) -> String {
         let (piece, next) = classify(atom, context);
         context = next;
         match piece {
-            Piece::Keep => push(&mut out, &mut chars, &mut space, atom),
-            Piece::Placeholder(p) => push(&mut out, &mut chars, &mut space, p),
+            Piece::Keep => push(out, &mut chars, &mut space, atom),
+            Piece::Placeholder(p) => push(out, &mut chars, &mut space, p),
             Piece::Id(prefix) => {
-                push(&mut out, &mut chars, &mut space, &atom[..prefix]);
-                push(&mut out, &mut chars, &mut space, "<id>");
+                push(out, &mut chars, &mut space, &atom[..prefix]);
+                push(out, &mut chars, &mut space, "<id>");
             }
             Piece::NumberWithUnit(unit) => {
-                push(&mut out, &mut chars, &mut space, "<num>");
-                push(&mut out, &mut chars, &mut space, &atom[unit..]);
+                push(out, &mut chars, &mut space, "<num>");
+                push(out, &mut chars, &mut space, &atom[unit..]);
             }
         }
-        push(&mut out, &mut chars, &mut space, &message[atom_end..end]);
+        push(out, &mut chars, &mut space, &message[atom_end..end]);
         i = end;
     }
-    match out.char_indices().nth(MAX_PATTERN_CHARS) {
-        Some((cut, _)) => out[..cut].to_string(),
-        None => out,
+    // `chars` counts what was pushed; only a pattern over the limit is walked to cut it.
+    if chars > MAX_PATTERN_CHARS
+        && let Some((cut, _)) = out.char_indices().nth(MAX_PATTERN_CHARS)
+    {
+        out.truncate(cut);
     }
 }
 

@@ -16,9 +16,13 @@ use super::{LogEvent, LogsPayload};
 use crate::json_bytes::{plain_run, skip_space, special_bytes};
 
 /// The payload in `text`, or `None` when this reader is not sure (see the module docs).
-pub(super) fn read(text: &str) -> Option<LogsPayload> {
+///
+/// `text` is not checked as UTF-8 as a whole: every string taken out of it is checked
+/// (a payload is almost all strings), and the rest is matched against ASCII; so invalid
+/// UTF-8 gives `None`, and each byte of a message is checked once, not twice.
+pub(super) fn read(text: &[u8]) -> Option<LogsPayload> {
     let mut cursor = Cursor {
-        text: text.as_bytes(),
+        text,
         at: 0,
         scratch: Vec::new(),
     };
@@ -183,8 +187,6 @@ impl<'a> Cursor<'a> {
             }
         }
         self.at = at + 1;
-        // Only ASCII was taken out or put in, between whole characters of valid UTF-8 (the
-        // caller's `&str`): this cannot fail, and costs one fast pass.
         String::from_utf8(out.clone()).ok()
     }
 

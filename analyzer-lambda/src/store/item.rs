@@ -46,8 +46,8 @@ pub fn incident_item(incident: &Incident, links: &LinkTargets) -> HashMap<String
         ),
         ("service".to_string(), s(&*incident.service)),
         ("message".to_string(), s(&incident.message)),
-        ("level".to_string(), s(&incident.level)),
-        ("timestamp".to_string(), s(&incident.timestamp)),
+        ("level".to_string(), s(incident.level.as_str())),
+        ("timestamp".to_string(), s(incident.timestamp())),
         ("severity".to_string(), s(incident.severity.as_str())),
         ("fingerprint".to_string(), s(&*incident.fingerprint)),
         ("pattern".to_string(), s(&*incident.pattern)),
@@ -216,6 +216,7 @@ pub fn aggregate_from_item(item: &HashMap<String, AttributeValue>) -> Option<Agg
 mod tests {
     use super::*;
     use crate::aggregate::PendingAlert;
+    use crate::severity::Level;
 
     fn aggregate() -> Aggregate {
         Aggregate {
@@ -267,8 +268,7 @@ mod tests {
             incident_id: "i".into(),
             service: "s".into(),
             message: "m".into(),
-            level: "ERROR".into(),
-            timestamp: "t".into(),
+            level: Level::Error,
             timestamp_ms: 0,
             severity: Severity::Medium,
             fingerprint: "f".into(),
@@ -295,8 +295,7 @@ mod tests {
             incident_id: "i".into(),
             service: "orders-api".into(),
             message: "payment failed".into(),
-            level: "ERROR".into(),
-            timestamp: "2026-11-18T11:07:40.000Z".into(),
+            level: Level::Error,
             timestamp_ms: 1_795_000_060_000,
             severity: Severity::Medium,
             fingerprint: "f".into(),

@@ -2,6 +2,7 @@
 
 use analyzer_lambda::classify::Severity;
 use analyzer_lambda::payload::{DecodeError, decode_event};
+use analyzer_lambda::severity::Level;
 
 use crate::common::{NOW_MS, data_fixture, memory_analyzer, raw_fixture};
 
@@ -21,7 +22,7 @@ async fn aws_docs_example() {
     assert!(
         incidents
             .iter()
-            .all(|i| &*i.service == "testLogGroup" && i.level == "ERROR")
+            .all(|i| &*i.service == "testLogGroup" && i.level == Level::Error)
     );
 }
 
@@ -50,7 +51,7 @@ async fn layer_records() {
     let incidents = analyzer.store().incidents();
     assert!(incidents.iter().all(|i| &*i.service == "orders-api"));
     assert!(incidents.iter().all(|i| i.trace_id.is_some()));
-    let warn = incidents.iter().find(|i| i.level == "WARN").unwrap();
+    let warn = incidents.iter().find(|i| i.level == Level::Warn).unwrap();
     assert_eq!(warn.severity, Severity::Low);
 }
 
@@ -70,10 +71,10 @@ async fn powertools_records() {
         value_error.trace_id.as_deref(),
         Some("1-5759e988-bd862e3fe1be46a994272794")
     );
-    let critical = incidents.iter().find(|i| i.level == "FATAL").unwrap();
+    let critical = incidents.iter().find(|i| i.level == Level::Fatal).unwrap();
     assert_eq!(critical.severity, Severity::Critical);
     assert_eq!(&*critical.service, "cart");
-    let warn = incidents.iter().find(|i| i.level == "WARN").unwrap();
+    let warn = incidents.iter().find(|i| i.level == Level::Warn).unwrap();
     assert_eq!(
         warn.trace_id.as_deref(),
         Some("c0ffee00-1111-4222-8333-444455556666")

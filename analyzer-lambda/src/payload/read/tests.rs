@@ -7,7 +7,7 @@ fn reference(text: &str) -> Option<LogsPayload> {
 
 /// The reader is right about everything it accepts; `deferred` says whether it may defer.
 fn check(text: &str, deferred: bool) {
-    match read(text) {
+    match read(text.as_bytes()) {
         Some(payload) => assert_eq!(Some(payload), reference(text), "{text}"),
         None => assert!(deferred, "deferred a plain document: {text}"),
     }
@@ -137,7 +137,25 @@ fn reads_the_corpus_as_serde_json_does() {
     let text = serde_json::to_string(&payload).unwrap();
     // A `\u` escape anywhere defers the whole payload; the corpus has none that serde_json
     // writes (it escapes only control characters that way).
-    let read = read(&text).expect("the corpus has no \\u escape");
+    let read = read(text.as_bytes()).expect("the corpus has no \\u escape");
     assert_eq!(read, payload);
     assert!(read.log_events.len() > 300);
+}
+
+#[test]
+fn invalid_utf8_anywhere_is_deferred() {
+    let plain = document(r##"{"id":"1","timestamp":1,"message":"caf# plain"}"##);
+    let escaped = document(r##"{"id":"1","timestamp":1,"message":"\"caf#\" escaped"}"##);
+    let in_id = document(r##"{"id":"#","timestamp":1,"message":"x"}"##);
+    let in_group = plain.replace("/app", "/ap#");
+    for text in [plain, escaped, in_id, in_group] {
+        // A lone continuation byte, a truncated sequence, an overlong encoding.
+        for bad in [&[0x80u8][..], &[0xe6, 0xbc], &[0xc0, 0xaf]] {
+            let at = text.find('#').expect("a marker");
+            let mut bytes = text.as_bytes().to_vec();
+            bytes.splice(at..at + 1, bad.iter().copied());
+            assert!(read(&bytes).is_none(), "{bytes:?}");
+            assert!(serde_json::from_slice::<LogsPayload>(&bytes).is_err());
+        }
+    }
 }

@@ -126,6 +126,9 @@ type KnownFingerprint = (String, Option<String>, Arc<str>);
 pub struct Grouper {
     rules: GroupingRules,
     patterns: HashMap<String, Arc<str>>,
+    /// Lookups in `patterns` and how many found the message.
+    pattern_lookups: usize,
+    pattern_hits: usize,
     /// By pattern, then (service, error type): lookups borrow, nothing is allocated.
     fingerprints: HashMap<String, Vec<KnownFingerprint>>,
     /// One copy of each text handed out by [`Grouper::share`].
@@ -150,6 +153,9 @@ struct LastFingerprint {
 /// Messages whose pattern a [`Grouper`] remembers: identical messages are usually few and
 /// early in a payload; a storm of all-different messages should not pay for a big cache.
 const MAX_CACHED_MESSAGES: usize = 1_024;
+/// Once [`MAX_CACHED_MESSAGES`] are cached, the cache is only consulted while at least one
+/// lookup in this many has found its message.
+const MIN_PATTERN_HITS_PER: usize = 8;
 /// Longer messages are not cached (they rarely repeat exactly).
 const MAX_CACHED_MESSAGE_BYTES: usize = 512;
 /// Distinct texts [`Grouper::share`] keeps; beyond, each call makes its own copy (a
@@ -162,6 +168,8 @@ impl Grouper {
         Grouper {
             rules,
             patterns: HashMap::new(),
+            pattern_lookups: 0,
+            pattern_hits: 0,
             fingerprints: HashMap::new(),
             shared: HashMap::new(),
             scratch: String::new(),
@@ -176,8 +184,16 @@ impl Grouper {
 
     /// The pattern of a message.
     pub fn pattern(&mut self, message: &str) -> Arc<str> {
-        if let Some(pattern) = self.patterns.get(message) {
-            return pattern.clone();
+        // Once the cache is full and has rarely been right (a storm of all-different
+        // messages), hashing each message to look it up costs more than it saves.
+        let worth_looking = self.patterns.len() < MAX_CACHED_MESSAGES
+            || self.pattern_hits * MIN_PATTERN_HITS_PER >= self.pattern_lookups;
+        if worth_looking {
+            self.pattern_lookups += 1;
+            if let Some(pattern) = self.patterns.get(message) {
+                self.pattern_hits += 1;
+                return pattern.clone();
+            }
         }
         let mut scratch = std::mem::take(&mut self.scratch);
         self.rules.parameterize_into(message, &mut scratch);
@@ -344,6 +360,20 @@ mod tests {
         }
         assert_eq!(CURRENT_RULES.previous(), Some(GroupingRules::V1));
         assert!("3".parse::<GroupingRules>().is_err());
+    }
+
+    #[test]
+    fn a_grouper_past_its_caches_gives_the_same_answers() {
+        let mut grouper = Grouper::new(GroupingRules::V2);
+        // All different (the message cache fills and stops being consulted), then repeated.
+        let messages: Vec<String> = (0..3 * MAX_CACHED_MESSAGES)
+            .map(|i| format!("charge cus_{i:012x} failed in step{}", i % 7))
+            .chain((0..2_000).map(|i| format!("retry {} of job", i % 3)))
+            .collect();
+        for message in &messages {
+            assert_eq!(*grouper.pattern(message), parameterize(message), "{message}");
+        }
+        assert!(grouper.pattern_lookups < messages.len(), "the cache was skipped");
     }
 
     #[test]

@@ -371,9 +371,16 @@ mod tests {
             .chain((0..2_000).map(|i| format!("retry {} of job", i % 3)))
             .collect();
         for message in &messages {
-            assert_eq!(*grouper.pattern(message), parameterize(message), "{message}");
+            assert_eq!(
+                *grouper.pattern(message),
+                parameterize(message),
+                "{message}"
+            );
         }
-        assert!(grouper.pattern_lookups < messages.len(), "the cache was skipped");
+        assert!(
+            grouper.pattern_lookups < messages.len(),
+            "the cache was skipped"
+        );
     }
 
     #[test]

@@ -203,3 +203,67 @@ impl IncidentStore for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Severity;
+    use crate::severity::Level;
+
+    fn row(id: &str, message: &str) -> Incident {
+        Incident {
+            incident_id: id.into(),
+            service: "s".into(),
+            message: message.into(),
+            level: Level::Error,
+            timestamp_ms: 0,
+            severity: Severity::Medium,
+            fingerprint: "f".into(),
+            pattern: "p".into(),
+            error_type: None,
+            trace_id: None,
+            log_group: "g".into(),
+            log_stream: "st".into(),
+            event_id: id.into(),
+            ttl: 1,
+            outcome: false,
+            attached_to: None,
+        }
+    }
+
+    #[test]
+    fn a_row_put_again_replaces_the_older_one_as_a_map_would() {
+        let mut rows = Rows::default();
+        // Repeated within one put, then across puts.
+        rows.put(vec![row("a", "a1"), row("b", "b1"), row("a", "a2")]);
+        rows.put(vec![row("b", "b2"), row("c", "c1")]);
+        rows.put(Vec::new());
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.get("a").map(|r| r.message.as_str()), Some("a2"));
+        assert_eq!(rows.get("b").map(|r| r.message.as_str()), Some("b2"));
+        assert_eq!(rows.get("c").map(|r| r.message.as_str()), Some("c1"));
+        assert!(rows.get("d").is_none());
+        let mut seen: Vec<&str> = rows.iter().map(|r| r.message.as_str()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, ["a2", "b2", "c1"]);
+    }
+
+    #[test]
+    fn many_rows_are_all_found() {
+        let mut rows = Rows::default();
+        for put in 0..3 {
+            rows.put(
+                (0..5_000)
+                    .map(|i| row(&format!("id{}", put * 2_500 + i), &put.to_string()))
+                    .collect(),
+            );
+        }
+        // Ids 0..10,000, each put overlapping the one before by half: the latest wins.
+        assert_eq!(rows.len(), 10_000);
+        assert_eq!(rows.get("id0").unwrap().message, "0");
+        assert_eq!(rows.get("id2500").unwrap().message, "1");
+        assert_eq!(rows.get("id5000").unwrap().message, "2");
+        assert_eq!(rows.get("id9999").unwrap().message, "2");
+        assert!(rows.get("id10000").is_none());
+    }
+}

@@ -37,8 +37,8 @@ impl Rows {
         self.hasher.hash_one(id)
     }
 
-    fn row(&self, (put, row): (u32, u32)) -> &Incident {
-        &self.puts[put as usize][row as usize]
+    fn row(&self, at: (u32, u32)) -> &Incident {
+        row_in(&self.puts, at)
     }
 
     fn get(&self, id: &str) -> Option<&Incident> {
@@ -64,7 +64,7 @@ impl Rows {
             index,
             hasher,
         } = self;
-        let row_of = |(p, r): (u32, u32)| &puts[p as usize][r as usize];
+        let row_of = |at: (u32, u32)| row_in(puts, at);
         let id_hash = |at: &(u32, u32)| hasher.hash_one(&*row_of(*at).incident_id);
         index.reserve(count, id_hash);
         for row in 0..count {
@@ -85,6 +85,12 @@ impl Rows {
             }
         }
     }
+}
+
+/// The row at (put, row); a free function so that [`Rows::put`] can read rows while it
+/// updates the index.
+fn row_in(puts: &[Vec<Incident>], (put, row): (u32, u32)) -> &Incident {
+    &puts[put as usize][row as usize]
 }
 
 impl MemoryStore {

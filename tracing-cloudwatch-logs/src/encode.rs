@@ -14,7 +14,7 @@ use tracing_subscriber::field::RecordFields;
 
 use crate::record::{
     COLLISION_PREFIX, ERROR_MESSAGE, ERROR_SOURCES, MESSAGE, RESERVED_KEYS, SPAN_ID, TRACE_ID,
-    XRAY_TRACE_ID, write_xray_trace_id,
+    XRAY_TRACE_ID, XRAY_TRACE_ID_LEN, xray_trace_id_bytes,
 };
 
 /// What an event copies from each span, made when the span is created or records a value
@@ -24,8 +24,8 @@ pub(crate) struct SpanFields {
     /// The span's whole JSON object, `{"name":..,"k":v,..}`, closed at all times: an event
     /// copies it as it is.
     object: String,
-    /// The span's own `trace_id` field, if it has one, with its record keys written once.
-    trace_id: Option<TraceIdJson>,
+    /// The span's own `trace_id` field, if it has one, as it sits in `object`.
+    trace_id: Option<SpanTraceId>,
 }
 
 /// Room for a span's name and a few fields before its object grows.
@@ -122,60 +122,63 @@ fn json_value_end(bytes: &[u8], start: usize) -> Option<usize> {
     (depth == 0 && !in_string && i > start).then_some(i)
 }
 
-/// A trace id and the record keys it gives, in one buffer (one allocation): the id as
-/// written, `,"trace_id":".."` escaped, then `,"xray_trace_id":".."` when it is a W3C id.
-#[derive(Debug, Default)]
-pub(crate) struct TraceIdJson {
-    text: String,
-    /// Where the id ends and `,"trace_id"` begins.
-    id_end: usize,
-    /// Where `,"xray_trace_id"` begins (the end of the text when there is none).
-    xray_at: usize,
+/// Where a span's `trace_id` value is in the JSON text that holds it, and its X-Ray form:
+/// both made once per span, so an event writes its trace ids by copying, without a buffer
+/// of their own (a second allocation per span, and a copy per event, before).
+#[derive(Debug, Clone, Copy)]
+struct SpanTraceId {
+    /// The value as a JSON string, quotes included: `text[start..end]`.
+    start: usize,
+    end: usize,
+    /// `Some` when the id is a W3C trace id.
+    xray: Option<[u8; XRAY_TRACE_ID_LEN]>,
 }
 
-impl TraceIdJson {
-    fn set(&mut self, id: &str) {
-        let text = &mut self.text;
-        text.clear();
-        text.reserve(3 * id.len() + TRACE_ID.len() + XRAY_TRACE_ID.len() + 12);
-        text.push_str(id);
-        self.id_end = text.len();
-        text.push_str(",\"");
-        text.push_str(TRACE_ID);
-        text.push_str("\":");
-        write_json_str(text, id);
-        self.xray_at = text.len();
-        text.push_str(",\"");
-        text.push_str(XRAY_TRACE_ID);
-        text.push_str("\":\"");
-        if write_xray_trace_id(text, id) {
-            text.push('"');
-        } else {
-            text.truncate(self.xray_at);
+impl SpanTraceId {
+    /// The id whose JSON string was just written to `text[start..]`.
+    fn new(text: &str, start: usize, id: &str) -> Self {
+        SpanTraceId {
+            start,
+            end: text.len(),
+            xray: xray_trace_id_bytes(id),
         }
     }
 
-    /// Becomes a copy of `other`, in the capacity this one already has.
-    fn copy_from(&mut self, other: &TraceIdJson) {
-        self.text.clear();
-        self.text.push_str(&other.text);
-        self.id_end = other.id_end;
-        self.xray_at = other.xray_at;
+    /// The same id once `removed` is cut out of its text: moved if it came after, gone if
+    /// it was part of it.
+    fn after_removal(self, removed: &std::ops::Range<usize>) -> Option<Self> {
+        if removed.end <= self.start {
+            let shift = removed.end - removed.start;
+            Some(SpanTraceId {
+                start: self.start - shift,
+                end: self.end - shift,
+                ..self
+            })
+        } else if removed.start >= self.end {
+            Some(self)
+        } else {
+            None
+        }
     }
 
-    /// The id as written.
-    fn id(&self) -> &str {
-        &self.text[..self.id_end]
+    /// The same id in a text where the one it was found in starts at `offset`.
+    fn moved_by(self, offset: usize) -> Self {
+        SpanTraceId {
+            start: self.start + offset,
+            end: self.end + offset,
+            ..self
+        }
     }
 
-    /// `,"trace_id":".."`.
-    fn trace_id_json(&self) -> &str {
-        &self.text[self.id_end..self.xray_at]
+    /// The JSON string, quotes included.
+    fn json<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start..self.end]
     }
 
-    /// `,"xray_trace_id":".."`, or empty for an id that is not a W3C id.
-    fn xray_trace_id_json(&self) -> &str {
-        &self.text[self.xray_at..]
+    /// The JSON string without its quotes: the id itself unless it needed escaping (and an
+    /// id that did is no hex id, so it compares unequal to one either way).
+    fn escaped<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start + 1..self.end - 1]
     }
 }
 
@@ -196,10 +199,8 @@ pub(crate) struct Scratch {
     pub(crate) has_span_id: bool,
     /// The spans' objects, comma-separated, root first (without the brackets).
     pub(crate) spans: String,
-    /// The nearest span's `trace_id` as that span wrote it once, valid when
-    /// `has_span_trace_id`.
-    span_trace_id: TraceIdJson,
-    has_span_trace_id: bool,
+    /// The nearest span's `trace_id`, in `spans`.
+    span_trace_id: Option<SpanTraceId>,
     /// The trace and span ids of the tracing system's own context (OpenTelemetry), used when
     /// no `trace_id` field is present; valid when `has_context`.
     pub(crate) context_trace_id: String,
@@ -219,7 +220,7 @@ impl Scratch {
         self.span_id.clear();
         self.has_span_id = false;
         self.spans.clear();
-        self.has_span_trace_id = false;
+        self.span_trace_id = None;
         self.context_trace_id.clear();
         self.context_span_id.clear();
         self.has_context = false;
@@ -240,10 +241,10 @@ impl Scratch {
         if !self.spans.is_empty() {
             self.spans.push(',');
         }
+        let at = self.spans.len();
         self.spans.push_str(&fields.object);
-        if let Some(id) = &fields.trace_id {
-            self.span_trace_id.copy_from(id);
-            self.has_span_trace_id = true;
+        if let Some(id) = fields.trace_id {
+            self.span_trace_id = Some(id.moved_by(at));
         }
     }
 }
@@ -323,19 +324,20 @@ pub(crate) fn write_record(
     write_json_str(out, &scratch.message);
     out.push_str(&prefix.service);
     // First found wins, in the order `record` documents.
-    let from_span = !scratch.has_trace_id && scratch.has_span_trace_id;
+    let from_span = scratch.span_trace_id.filter(|_| !scratch.has_trace_id);
     let trace_id = if scratch.has_trace_id {
         Some(scratch.trace_id.as_str())
-    } else if scratch.has_span_trace_id {
-        Some(scratch.span_trace_id.id())
+    } else if let Some(id) = from_span {
+        Some(id.escaped(&scratch.spans))
     } else {
         scratch
             .has_context
             .then_some(scratch.context_trace_id.as_str())
     };
-    if from_span {
+    if let Some(id) = from_span {
         // The span escaped its id once.
-        out.push_str(scratch.span_trace_id.trace_id_json());
+        out.push_str(",\"trace_id\":");
+        out.push_str(id.json(&scratch.spans));
     } else if let Some(trace_id) = trace_id {
         out.push_str(",\"trace_id\":");
         write_json_str(out, trace_id);
@@ -352,17 +354,18 @@ pub(crate) fn write_record(
         out.push_str(",\"span_id\":");
         write_json_str(out, span_id);
     }
-    if from_span {
-        // The span made its X-Ray form once (empty when its id is not a W3C id).
-        out.push_str(scratch.span_trace_id.xray_trace_id_json());
-    } else if let Some(trace_id) = trace_id {
-        let before = out.len();
-        out.push_str(",\"xray_trace_id\":\"");
-        if write_xray_trace_id(out, trace_id) {
-            out.push('"');
-        } else {
-            out.truncate(before);
-        }
+    let xray = match from_span {
+        // The span made its X-Ray form once.
+        Some(id) => id.xray,
+        None => trace_id.and_then(xray_trace_id_bytes),
+    };
+    if let Some(xray) = xray {
+        out.push_str(",\"");
+        out.push_str(XRAY_TRACE_ID);
+        out.push_str("\":\"");
+        // ASCII only: made of the hex digits of a checked id.
+        out.push_str(std::str::from_utf8(&xray).unwrap_or_default());
+        out.push('"');
     }
     out.push_str(",\"target\":");
     write_json_str(out, head.target);
@@ -573,9 +576,23 @@ impl<'a> SpanVisitor<'a> {
         if self.replace
             && let Some(earlier) = find_member(&out[..key_start - 1], &out[key_start..])
         {
-            out.replace_range(earlier, "");
+            out.replace_range(earlier.clone(), "");
+            self.fields.trace_id = self
+                .fields
+                .trace_id
+                .and_then(|id| id.after_removal(&earlier));
         }
-        out.push(':');
+        self.fields.object.push(':');
+    }
+
+    /// A string value, after its key; a `trace_id` is remembered where it was written.
+    fn string(&mut self, field: &Field, value: &str) {
+        let out = &mut self.fields.object;
+        let start = out.len();
+        write_json_str(out, value);
+        if field.name() == TRACE_ID {
+            self.fields.trace_id = Some(SpanTraceId::new(out, start, value));
+        }
     }
 
     fn raw(&mut self, field: &Field, value: impl fmt::Display) {
@@ -586,24 +603,17 @@ impl<'a> SpanVisitor<'a> {
 
 impl Visit for SpanVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == TRACE_ID {
-            self.fields.trace_id.get_or_insert_default().set(value);
-        }
         self.key(field);
-        write_json_str(&mut self.fields.object, value);
+        self.string(field, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.debug.clear();
-        let _ = write!(self.debug, "{value:?}");
-        if field.name() == TRACE_ID {
-            self.fields
-                .trace_id
-                .get_or_insert_default()
-                .set(&self.debug);
-        }
+        let mut debug = std::mem::take(&mut self.debug);
+        debug.clear();
+        let _ = write!(debug, "{value:?}");
         self.key(field);
-        write_json_str(&mut self.fields.object, &self.debug);
+        self.string(field, &debug);
+        self.debug = debug;
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -711,10 +721,40 @@ fn write_json_str_body(out: &mut String, s: &str) {
         }
         i += 8;
     }
-    for at in i..bytes.len() {
-        escape_byte(out, s, &mut start, at);
+    if i < bytes.len() && word_needs_escape(last_word(bytes)) {
+        for at in i..bytes.len() {
+            escape_byte(out, s, &mut start, at);
+        }
     }
     out.push_str(&s[start..]);
+}
+
+/// The last bytes of `bytes` (not empty) as one word for [`word_needs_escape`]: its last
+/// eight bytes when it has as many (some tested before: a yes/no test may see a byte twice),
+/// else its bytes padded with spaces, which need no escaping. Read with overlapping loads, not
+/// copied into a padded array: the copy was a `memcpy` call per string, where a test per
+/// byte made `escape_byte` 11 % of a span-only probe's samples (field names and short
+/// values often end in fewer than eight bytes).
+fn last_word(bytes: &[u8]) -> u64 {
+    const SPACES: u64 = EVERY_BYTE * 0x20;
+    let n = bytes.len();
+    let load2 = |at: usize| u64::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+    let load4 = |at: usize| {
+        u64::from(u32::from_le_bytes([
+            bytes[at],
+            bytes[at + 1],
+            bytes[at + 2],
+            bytes[at + 3],
+        ]))
+    };
+    match n {
+        8.. => u64::from_le_bytes(bytes[n - 8..].try_into().unwrap_or([b' '; 8])),
+        4..=7 => load4(0) | load4(n - 4) << 32,
+        2..=3 => load2(0) | load2(n - 2) << 16 | (SPACES & !0xFFFF_FFFF),
+        _ => bytes
+            .first()
+            .map_or(SPACES, |&b| u64::from(b) | (SPACES & !0xFF)),
+    }
 }
 
 /// Escapes `s`'s byte `at` if it must be, first copying what precedes it since `start`.
@@ -850,7 +890,7 @@ mod tests {
             .collect();
         for &special in &specials {
             for before in 0..17 {
-                for after in [0, 1, 7, 8, 9] {
+                for after in 0..10 {
                     let text = format!("{}{special}{}", "a".repeat(before), "b".repeat(after));
                     let mut json = String::from('"');
                     write_json_str_body(&mut json, &text);

@@ -343,6 +343,59 @@ fn a_span_field_recorded_again_is_written_once_with_its_last_value() {
 }
 
 #[test]
+fn a_span_trace_id_follows_its_span_as_fields_around_it_are_recorded_again() {
+    let records = capture(
+        |b| b,
+        || {
+            let span = tracing::info_span!(
+                "request",
+                before = "x",
+                trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                after = 1
+            );
+            let _e = span.enter();
+            // Moves the member before the id to the end: the id moves back in the object.
+            span.record("before", "a value longer than the first one");
+            tracing::info!("moved");
+            span.record("trace_id", "0AF7651916CD43DD8448EB211C80319C");
+            tracing::info!("replaced");
+            span.record("after", 2);
+            tracing::info!("still there");
+            // No longer a string: the span has no trace id to give.
+            span.record("trace_id", 7);
+            tracing::info!("a number");
+        },
+    );
+    let ids: Vec<(&Value, &Value)> = records
+        .iter()
+        .map(|r| (&r["trace_id"], &r["xray_trace_id"]))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (
+                &json!("4bf92f3577b34da6a3ce929d0e0e4736"),
+                &json!("1-4bf92f35-77b34da6a3ce929d0e0e4736")
+            ),
+            (
+                &json!("0AF7651916CD43DD8448EB211C80319C"),
+                &json!("1-0af76519-16cd43dd8448eb211c80319c")
+            ),
+            (
+                &json!("0AF7651916CD43DD8448EB211C80319C"),
+                &json!("1-0af76519-16cd43dd8448eb211c80319c")
+            ),
+            (&Value::Null, &Value::Null),
+        ]
+    );
+    assert_eq!(
+        records[3]["spans"][0],
+        json!({"name": "request", "before": "a value longer than the first one",
+               "after": 2, "trace_id": 7})
+    );
+}
+
+#[test]
 fn a_span_trace_id_that_is_not_w3c_has_no_xray_form_and_an_event_id_wins() {
     let records = capture(
         |b| b,

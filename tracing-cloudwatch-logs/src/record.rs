@@ -136,11 +136,14 @@ pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
 
 /// The X-Ray form of `trace_id` as fixed-size ASCII, if it is a valid W3C trace id.
 pub(crate) fn xray_trace_id_bytes(trace_id: &str) -> Option<[u8; XRAY_TRACE_ID_LEN]> {
-    let bytes = trace_id.as_bytes();
-    if bytes.len() != 32
-        || !bytes.iter().all(u8::is_ascii_hexdigit)
-        || bytes.iter().all(|&b| b == b'0')
-    {
+    let bytes: &[u8; 32] = trace_id.as_bytes().try_into().ok()?;
+    // Folds over the whole id rather than `all`, which stops at the first miss: without a
+    // branch per byte the compiler tests the 32 bytes a vector at a time.
+    let hex = bytes
+        .iter()
+        .fold(true, |hex, &b| hex & b.is_ascii_hexdigit());
+    let zero = bytes.iter().fold(true, |zero, &b| zero & (b == b'0'));
+    if !hex || zero {
         return None;
     }
     let mut xray = [0u8; XRAY_TRACE_ID_LEN];

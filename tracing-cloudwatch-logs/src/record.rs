@@ -114,25 +114,12 @@ pub const RESERVED_KEYS: [&str; 10] = [
 /// assert_eq!(xray_trace_id("req-42"), None);
 /// ```
 pub fn xray_trace_id(trace_id: &str) -> Option<String> {
-    let mut out = String::with_capacity(XRAY_TRACE_ID_LEN);
-    write_xray_trace_id(&mut out, trace_id).then_some(out)
+    // ASCII only: made of the hex digits of a checked id.
+    xray_trace_id_bytes(trace_id).map(|xray| String::from_utf8_lossy(&xray).into_owned())
 }
 
 /// Length of an X-Ray trace id: `1-` + 8 + `-` + 24.
 pub(crate) const XRAY_TRACE_ID_LEN: usize = 35;
-
-/// Appends the X-Ray form of `trace_id` to `out` if it is a valid W3C trace id; returns
-/// whether it did. Allocates nothing beyond `out`'s growth (the layer's hot path uses it).
-pub(crate) fn write_xray_trace_id(out: &mut String, trace_id: &str) -> bool {
-    match xray_trace_id_bytes(trace_id) {
-        Some(xray) => {
-            // ASCII only: the id was checked to be hex digits.
-            out.push_str(std::str::from_utf8(&xray).unwrap_or_default());
-            true
-        }
-        None => false,
-    }
-}
 
 /// The X-Ray form of `trace_id` as fixed-size ASCII, if it is a valid W3C trace id.
 pub(crate) fn xray_trace_id_bytes(trace_id: &str) -> Option<[u8; XRAY_TRACE_ID_LEN]> {

@@ -167,10 +167,7 @@ mod tests {
     const NOW: i64 = 1_795_528_410_176;
 
     fn event(timestamp: i64, bytes: usize) -> LogEvent {
-        LogEvent {
-            timestamp,
-            message: "x".repeat(bytes),
-        }
+        LogEvent::owned(timestamp, "x".repeat(bytes))
     }
 
     fn push_all(b: &mut BatchBuilder, events: impl IntoIterator<Item = LogEvent>) -> Vec<Batch> {
@@ -221,17 +218,10 @@ mod tests {
 
     #[test]
     fn events_are_sorted_stably() {
-        let events =
-            [(NOW, "a"), (NOW - 5, "b"), (NOW, "c"), (NOW - 5, "d")].map(|(t, m)| LogEvent {
-                timestamp: t,
-                message: m.into(),
-            });
+        let events = [(NOW, "a"), (NOW - 5, "b"), (NOW, "c"), (NOW - 5, "d")]
+            .map(|(t, m)| LogEvent::owned(t, m.into()));
         let batches = push_all(&mut BatchBuilder::default(), events);
-        let order: Vec<&str> = batches[0]
-            .events
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect();
+        let order: Vec<&str> = batches[0].events.iter().map(LogEvent::message).collect();
         assert_eq!(order, ["b", "d", "a", "c"]);
     }
 

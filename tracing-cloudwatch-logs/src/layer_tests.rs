@@ -323,7 +323,8 @@ fn a_span_field_recorded_again_is_written_once_with_its_last_value() {
         tracing::info!("done");
     });
     drop(guard);
-    let line = &client.events()[0].message;
+    let events = client.events();
+    let line = events[0].message();
     let span = serde_json::from_str::<Value>(line).unwrap()["spans"][0].clone();
     assert_eq!(
         span,

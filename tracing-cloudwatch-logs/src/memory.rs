@@ -49,7 +49,7 @@ impl MemoryClient {
     pub fn records(&self) -> Vec<serde_json::Value> {
         self.events()
             .iter()
-            .map(|e| serde_json::from_str(&e.message).expect("the layer writes JSON"))
+            .map(|e| serde_json::from_str(e.message()).expect("the layer writes JSON"))
             .collect()
     }
 

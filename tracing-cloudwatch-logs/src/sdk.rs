@@ -136,7 +136,7 @@ impl LogsClient for aws_sdk_cloudwatchlogs::Client {
                 .map(|e| {
                     InputLogEvent::builder()
                         .timestamp(e.timestamp)
-                        .message(e.message.clone())
+                        .message(e.message())
                         .build()
                         .map_err(|b| ClientError::transport(ErrorKind::Construction, b.to_string()))
                 })

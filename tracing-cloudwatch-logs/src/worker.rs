@@ -55,11 +55,6 @@ impl Completion {
 /// their event yet (a few instructions apart, unless the thread was descheduled).
 const STRAGGLER_WAIT: Duration = Duration::from_secs(1);
 
-/// Emptied chunks kept for the lanes to reuse; a larger one is freed rather than kept, so
-/// the spares stay a small, fixed amount of memory.
-const MAX_SPARES: usize = 4;
-const MAX_SPARE_BYTES: usize = 1024 * 1024;
-
 pub(crate) fn spawn(
     config: Config,
     client: Arc<dyn LogsClient>,
@@ -105,7 +100,8 @@ struct Worker {
     inbox: Receiver<Message>,
     destination: Arc<Destination>,
     builder: BatchBuilder,
-    spares: Vec<Chunk>,
+    /// Reused by each collection of the lanes' chunks.
+    taken: Vec<Chunk>,
     /// Bytes of events received from the queue and not yet released.
     held_bytes: usize,
     ready: VecDeque<(u64, Batch)>,
@@ -145,7 +141,7 @@ impl Worker {
             inbox,
             destination,
             builder: BatchBuilder::default(),
-            spares: Vec::new(),
+            taken: Vec::new(),
             held_bytes: 0,
             ready: VecDeque::new(),
             in_flight: JoinSet::new(),
@@ -159,6 +155,7 @@ impl Worker {
     }
 
     async fn run(mut self) {
+        self.shared.lanes.restock([]);
         let mut next_tick = tokio::time::Instant::now() + self.config.flush_interval;
         loop {
             self.drain().await;
@@ -254,33 +251,26 @@ impl Worker {
 
     /// Takes every record the application threads left in the lanes.
     fn collect(&mut self) {
-        let mut taken = Vec::new();
         let shared = Arc::clone(&self.shared);
-        shared.lanes.take_all(&mut self.spares, &mut taken);
-        for mut chunk in taken {
-            for (timestamp, record) in chunk.records() {
-                self.receive(LogEvent {
-                    timestamp,
-                    message: record.to_owned(),
-                });
-            }
-            chunk.clear();
-            if self.spares.len() < MAX_SPARES && chunk.capacity_bytes() <= MAX_SPARE_BYTES {
-                self.spares.push(chunk);
-            }
+        let mut taken = std::mem::take(&mut self.taken);
+        shared.lanes.take_all(&mut taken);
+        for chunk in &mut taken {
+            chunk.hand_over(|event| self.receive(event));
         }
+        shared.lanes.restock(taken.drain(..));
+        self.taken = taken;
     }
 
     /// Takes an application event from a lane. Counting it here rather than on the
     /// application thread keeps one shared counter off the hot path.
     fn receive(&mut self, event: LogEvent) {
-        self.held_bytes += held_bytes(event.message.len());
+        self.held_bytes += held_bytes(event.message().len());
         Metrics::add(&self.shared.metrics.accepted, 1);
         self.add(event, false);
     }
 
     fn add(&mut self, event: LogEvent, synthetic: bool) {
-        let bytes = held_bytes(event.message.len());
+        let bytes = held_bytes(event.message().len());
         match self.builder.push(event, synthetic, now_millis()) {
             Ok(Some(batch)) => self.enqueue(batch),
             Ok(None) => {}
@@ -458,11 +448,8 @@ impl Worker {
         );
         self.reported_drops = now;
         self.last_report = Some(Instant::now());
-        let event = LogEvent {
-            timestamp: timestamp_ms,
-            message,
-        };
-        let bytes = held_bytes(event.message.len());
+        let event = LogEvent::owned(timestamp_ms, message);
+        let bytes = held_bytes(event.message().len());
         self.shared.budget.force_reserve(bytes);
         self.held_bytes += bytes;
         self.add(event, true);

@@ -9,16 +9,17 @@ use std::time::{Duration, Instant};
 use crate::batch::{Batch, Tally};
 use crate::client::{ClientError, ErrorKind, LogsClient, PutLogEventsRequest};
 use crate::config::{RETRY_BASE_DELAY, RETRY_MAX_DELAY};
+use crate::limits::EVENT_OVERHEAD_BYTES;
 use crate::metrics::Metrics;
 use crate::retry::{self, Decision, GiveUpReason};
 use crate::shared::Shared;
 
-/// What one attempt's copies of a batch cost in memory, per request byte: the owned events
-/// the SDK takes (the message and its allocation) and the JSON body it serialises them into
-/// (escaped, so a little longer than the messages).
-const REQUEST_COPY_PER_BYTE: (usize, usize) = (9, 4);
-/// And per event: the SDK's `InputLogEvent` and the body's `{"timestamp":..,"message":..}`.
-const REQUEST_COPY_PER_EVENT: usize = 64;
+/// What one attempt's copy of a batch costs in memory, per byte of its records, at most: the
+/// JSON body the SDK client writes (see `put_body`). Records are JSON, so the only bytes
+/// escaping them doubles are `"` and `\`, and none grows more than that.
+pub(crate) const REQUEST_COPY_PER_RECORD_BYTE: usize = 2;
+/// And per event: its `{"timestamp":..,"message":""},` in the body, and the body's head.
+pub(crate) const REQUEST_COPY_PER_EVENT: usize = 64;
 
 /// After this many failed attempts of one batch, one (rate-limited) line on stderr says why.
 const RETRIES_BEFORE_DIAGNOSTIC: u32 = 5;
@@ -254,8 +255,8 @@ fn ok_if_exists(result: Result<(), ClientError>) -> Result<(), ClientError> {
     }
 }
 
-/// See [`REQUEST_COPY_PER_BYTE`].
+/// See [`REQUEST_COPY_PER_RECORD_BYTE`].
 fn request_copy_bytes(batch: &Batch) -> usize {
-    let (num, den) = REQUEST_COPY_PER_BYTE;
-    batch.bytes * num / den + batch.len() * REQUEST_COPY_PER_EVENT
+    let records = batch.bytes - batch.len() * EVENT_OVERHEAD_BYTES;
+    records * REQUEST_COPY_PER_RECORD_BYTE + batch.len() * REQUEST_COPY_PER_EVENT
 }

@@ -208,6 +208,8 @@ mod memory;
 mod metrics;
 #[cfg(feature = "opentelemetry")]
 mod otel;
+#[cfg(feature = "aws-sdk")]
+mod put_body;
 #[cfg(feature = "layer")]
 mod retry;
 #[cfg(feature = "aws-sdk")]

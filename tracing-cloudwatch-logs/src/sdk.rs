@@ -6,14 +6,15 @@
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsError;
-use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
 
 use crate::client::{
     BoxFuture, ClientError, ErrorKind, LogsClient, PutLogEventsRequest, PutLogEventsResponse,
     RejectedEvents,
 };
+use crate::put_body::put_log_events_body;
 
 /// Reduces an SDK error to what the retry decision needs: the service's code and HTTP status,
 /// or where the call failed when there was no answer. Useful to a [`LogsClient`] that wraps
@@ -129,26 +130,26 @@ impl LogsClient for aws_sdk_cloudwatchlogs::Client {
         request: PutLogEventsRequest<'a>,
     ) -> BoxFuture<'a, Result<PutLogEventsResponse, ClientError>> {
         Box::pin(async move {
-            // The SDK takes owned events, so each attempt copies the batch once.
-            let events = request
-                .events
-                .iter()
-                .map(|e| {
-                    InputLogEvent::builder()
-                        .timestamp(e.timestamp)
-                        .message(e.message())
-                        .build()
-                        .map_err(|b| ClientError::transport(ErrorKind::Construction, b.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            // The body is written here, not by the SDK (see `put_body`): the SDK is given no
+            // events, and its body is replaced before the request is signed, so the
+            // signature covers this one.
+            let body = SdkBody::from(put_log_events_body(&request));
+            let length = body.content_length().unwrap_or_default().to_string();
             let output = self
                 .put_log_events()
                 .log_group_name(request.log_group)
                 .log_stream_name(request.log_stream)
-                .set_log_events(Some(events))
+                .set_log_events(Some(Vec::new()))
                 .set_sequence_token(request.sequence_token.map(str::to_owned))
                 .customize()
                 .config_override(no_sdk_retries())
+                .mutate_request(move |http| {
+                    // In memory, so a clone shares the bytes.
+                    if let Some(body) = body.try_clone() {
+                        *http.body_mut() = body;
+                        http.headers_mut().insert("content-length", length.clone());
+                    }
+                })
                 .send()
                 .await
                 .map_err(put_error)?;

@@ -525,3 +525,68 @@ fn serves_sync_callers_and_stops_on_drop() {
     drop(server);
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+/// Rewrites the body after the SDK signed it (same length, one byte changed).
+#[derive(Debug)]
+struct ChangeBodyAfterSigning;
+
+impl aws_sdk_cloudwatchlogs::config::Intercept for ChangeBodyAfterSigning {
+    fn name(&self) -> &'static str {
+        "ChangeBodyAfterSigning"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut aws_sdk_cloudwatchlogs::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _: &aws_sdk_cloudwatchlogs::config::RuntimeComponents,
+        _: &mut aws_sdk_cloudwatchlogs::config::ConfigBag,
+    ) -> Result<(), aws_sdk_cloudwatchlogs::error::BoxError> {
+        let request = context.request_mut();
+        let body = String::from_utf8(request.body().bytes().unwrap_or_default().to_vec())?;
+        *request.body_mut() = body.replace("hello", "jello").into();
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_request_whose_body_is_not_the_one_signed_is_refused_as_aws_refuses_it() {
+    let server = strict(StrictConfig::default());
+    let tampering = client(&server)
+        .await
+        .put_log_events()
+        .log_group_name("g")
+        .log_stream_name("s")
+        .log_events(event(now(), "hello"))
+        .customize()
+        .interceptor(ChangeBodyAfterSigning)
+        .send()
+        .await;
+    let (status, error) = service_error(tampering);
+    assert_eq!(
+        (status, error.code()),
+        (400, Some("InvalidSignatureException"))
+    );
+
+    let sdk = test_support::sdk_config_for(&server.endpoint()).await;
+    let wrong_secret = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+        .retry_config(RetryConfig::disabled())
+        .credentials_provider(aws_credential_types::Credentials::new(
+            test_support::TEST_ACCESS_KEY,
+            "not the secret",
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    let (status, error) = service_error(put_one(&Client::from_conf(wrong_secret), "hi").await);
+    assert_eq!(
+        (status, error.code()),
+        (400, Some("InvalidSignatureException"))
+    );
+
+    let stats = server.stats();
+    assert_eq!(stats.violations.len(), 2, "{:?}", stats.violations);
+    assert!(server.accepted().is_empty());
+    // The same put, signed as sent, is stored.
+    put_one(&client(&server).await, "hello").await.unwrap();
+}

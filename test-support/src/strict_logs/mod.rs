@@ -15,6 +15,11 @@
 //! | `PutLogEvents` | limits, time windows, tokens, faults (see [`limits`], [`Fault`]) |
 //! | anything else | HTTP 400 `UnknownOperationException` |
 //!
+//! Every request must carry a valid Signature Version 4 for the test credentials
+//! ([`crate::TEST_ACCESS_KEY`]), over the body it sends, as CloudWatch requires (moto checks
+//! none); a request that does not is answered as AWS answers it (HTTP 400
+//! `InvalidSignatureException`, ...) and recorded as a violation.
+//!
 //! Defaults ([`StrictConfig::default`]):
 //!
 //! | Setting | Default |
@@ -45,6 +50,7 @@ mod faults;
 pub mod limits;
 mod record;
 mod server;
+mod sigv4;
 mod state;
 
 pub use faults::{DEFAULT_SLOW_DELAY, Fault, FaultKind, FaultRates, OutageMode};

@@ -7,6 +7,7 @@ use super::control;
 use super::faults::{Fault, FaultKind, FaultPlan, OutageMode};
 use super::limits::{LogEvent, batch_bytes, validate_batch};
 use super::record::{AcceptedEvent, PutOutcome, PutRecord, StrictStats};
+use super::sigv4::{self, SignatureError, SignedRequest};
 use super::state::{Logs, batch_digest};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -120,12 +121,20 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply {
         // its threads would be counted against the layer's bound.
         return Err(ResetConnection);
     }
-    let body = req
-        .into_body()
+    let (parts, body) = req.into_parts();
+    let body = body
         .collect()
         .await
         .map_err(|_| ResetConnection)?
         .to_bytes();
+    if let Err(e) = check_signature(&parts, &body) {
+        shared
+            .inner()
+            .stats
+            .violations
+            .push(format!("{target}: {}", e.message));
+        return Ok(error_response(&shared, &e));
+    }
     if outage == Some(OutageMode::Unavailable) {
         return Ok(error_response(&shared, &unavailable()));
     }
@@ -291,6 +300,40 @@ fn injected_error(shared: &Shared, fault: Fault, req: &PutLogEventsRequest) -> O
         ),
         Fault::InvalidParameter => ApiError::invalid_parameter("injected invalid parameter"),
         Fault::Slow(_) | Fault::Reset | Fault::ResetAfterAccept => return None,
+    })
+}
+
+/// See [`sigv4`]: the request must be signed, over this body, with the test credentials.
+fn check_signature(parts: &hyper::http::request::Parts, body: &[u8]) -> Result<(), ApiError> {
+    let headers = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let request = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers,
+        body,
+    };
+    sigv4::verify(&request, crate::TEST_ACCESS_KEY, crate::TEST_SECRET_KEY).map_err(|e| match e {
+        SignatureError::Missing => ApiError::new(
+            400,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ),
+        SignatureError::UnknownKey(key) => ApiError::new(
+            400,
+            "UnrecognizedClientException",
+            format!("The security token included in the request is invalid (access key {key})."),
+        ),
+        SignatureError::Incomplete(why) => ApiError::new(400, "IncompleteSignatureException", why),
+        SignatureError::Mismatch => ApiError::new(
+            400,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
     })
 }
 

@@ -15,7 +15,9 @@ pub(crate) const HELD_OVERHEAD_BYTES: usize = 48;
 /// One log event on its way to CloudWatch: a JSON record and when it happened.
 ///
 /// A [`LogsClient`](crate::LogsClient) reads them from
-/// [`PutLogEventsRequest::events`](crate::PutLogEventsRequest::events).
+/// [`PutLogEventsRequest::events`](crate::PutLogEventsRequest::events). A clone is cheap: it
+/// shares the record with the original, and keeps alive the 64 KiB block of records the
+/// application's thread wrote it into, so a client should copy what it keeps past the call.
 #[derive(Clone)]
 pub struct LogEvent {
     /// Milliseconds since the Unix epoch, when the event happened.

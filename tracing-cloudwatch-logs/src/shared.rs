@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostics;
 use crate::metrics::Metrics;
 
 /// The share of `buffer_bytes` kept for the copies that requests being sent make of their
-/// batch (the SDK takes owned events and serialises them into a body): one part in
+/// batch (the JSON body the SDK client writes, see `put_body`): one part in
 /// `REQUEST_SHARE_DIVISOR`. Events held by the layer get the rest, so the two together stay
 /// within the bound.
 pub(crate) const REQUEST_SHARE_DIVISOR: usize = 4;

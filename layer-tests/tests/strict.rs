@@ -394,3 +394,37 @@ fn a_small_buffer_keeps_up_with_a_steady_rate() {
     assert!(m.dropped.buffer_full < 7_500, "{m:?}");
     assert_no_violations(&server);
 }
+
+/// The layer writes the `PutLogEvents` body itself: every kind of text a record can carry
+/// arrives as it was logged, signed, in a record larger than a chunk too.
+#[test]
+fn records_with_every_kind_of_text_arrive_as_logged() {
+    let server = StrictLogs::start(StrictConfig::default());
+    server.create_group_and_stream(GROUP, STREAM);
+    let (dispatch, guard) = start(&server, |b| b);
+    let texts = [
+        r#"say "hi" to C:\temp\new"#.to_owned(),
+        "tab\tnewline\nreturn\rbell\u{7}nul\u{0}unit\u{1f}".to_owned(),
+        "é ✓ 😀 \u{2028}\u{2029} \u{7f}".to_owned(),
+        String::new(),
+        "\"\\".repeat(40_000),
+    ];
+    tracing::dispatcher::with_default(&dispatch, || {
+        for (i, text) in texts.iter().enumerate() {
+            tracing::info!(i, text = text.as_str(), "{text}");
+        }
+    });
+    drop(guard);
+    assert_no_violations(&server);
+    let mut arrived: Vec<Value> = server
+        .accepted()
+        .iter()
+        .map(|e| serde_json::from_str(&e.message).unwrap())
+        .collect();
+    arrived.sort_by_key(|r| r["i"].as_u64());
+    assert_eq!(arrived.len(), texts.len());
+    for (record, text) in arrived.iter().zip(&texts) {
+        assert_eq!(record["message"], text.as_str());
+        assert_eq!(record["text"], text.as_str());
+    }
+}

@@ -75,13 +75,13 @@ impl Chunk {
     }
 }
 
-/// The lanes of one layer, the chunks that filled up and the emptied ones to reuse.
+/// The lanes of one layer, the chunks that filled up, and the spares lanes take in their place.
 #[derive(Debug)]
 pub(crate) struct Lanes {
     lanes: Box<[Mutex<Chunk>]>,
     /// Chunks that had no room for a record, in the order they filled.
     full: Mutex<Vec<Chunk>>,
-    /// Emptied chunks, at most one a lane.
+    /// Chunks with room and no records, made by the worker: at most one a lane.
     spares: Mutex<Vec<Chunk>>,
 }
 
@@ -144,7 +144,7 @@ impl Lanes {
     }
 
     /// Takes every non-empty chunk, each lane's filled ones before its current one, leaving
-    /// an emptied chunk (or a new, empty one) in each lane it takes from.
+    /// a spare (or, if none is left, an empty chunk without room) in each lane it takes from.
     pub(crate) fn take_all(&self, taken: &mut Vec<Chunk>) {
         for lane in self.lanes.iter() {
             let mut chunk = lock(lane);

@@ -677,7 +677,8 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
 }
 
 /// The bytes JSON strings must escape: `"`, `\\` and the control characters (RFC 8259,
-/// section 7). Looked up per byte only in the last bytes of a string, when [`escape_mask`] flagged them.
+/// section 7). Looked up per byte only in the last bytes of a string, when [`escape_mask`]
+/// flagged them.
 static NEEDS_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;

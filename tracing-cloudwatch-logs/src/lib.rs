@@ -111,9 +111,9 @@
 //! ## Backpressure and memory
 //! Records held anywhere in the layer (queued, in batches being built, sent or retried) are
 //! bounded by [`Builder::buffer_bytes`] (16 MiB by default), counted as CloudWatch counts
-//! them plus what holding them costs; a quarter of it is kept for the copy of its batch that
-//! each request in flight makes while the SDK serialises it. When the buffer is full, [`Backpressure::DropNewest`] (the default) drops
-//! the new event and counts it ([`Dropped::buffer_full`]); [`Backpressure::Block`] makes the
+//! them plus what holding them costs; a quarter of it is kept for the bodies of the requests
+//! in flight. When the buffer is full, [`Backpressure::DropNewest`] (the default) drops the
+//! new event and counts it ([`Dropped::buffer_full`]); [`Backpressure::Block`] makes the
 //! application thread wait up to its timeout first. On the application thread an event costs
 //! one encoding into a reused buffer and a lock-free push: no I/O, no lock held while
 //! waiting, no panic, no logging through `tracing`.

@@ -17,8 +17,9 @@ use crate::encode::write_json_str;
 /// The request's body (AWS JSON 1.1).
 pub(crate) fn put_log_events_body(request: &PutLogEventsRequest<'_>) -> String {
     let records: usize = request.events.iter().map(|e| e.message().len()).sum();
-    // Records escape to about an eighth more (their quotes), and an event's `{"timestamp":..,
-    // "message":..}` is 41 bytes: one allocation in the common case.
+    // A record grows by about an eighth when escaped (its quotes), and an event's
+    // `{"timestamp":..,"message":..},` takes about 41 bytes: with a sixth and 44 reserved,
+    // the body is one allocation in the common case.
     let mut body = String::with_capacity(
         128 + request.log_group.len()
             + request.log_stream.len()

@@ -428,3 +428,37 @@ fn records_with_every_kind_of_text_arrive_as_logged() {
         assert_eq!(record["text"], text.as_str());
     }
 }
+
+/// Credentials that sign wrongly (here a wrong secret key, which AWS answers with
+/// `InvalidSignatureException`) are not retried: the batch is dropped and counted at once.
+#[test]
+fn a_wrong_secret_key_is_not_retried() {
+    let server = StrictLogs::start(StrictConfig::default());
+    server.create_group_and_stream(GROUP, STREAM);
+    let sdk = test_support::sdk_config_blocking(&server.endpoint());
+    let config = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+            test_support::TEST_ACCESS_KEY,
+            "not the secret key",
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    let (layer, guard) = tracing_cloudwatch_logs::builder()
+        .log_group(GROUP)
+        .log_stream(STREAM)
+        .service("strict")
+        .build(aws_sdk_cloudwatchlogs::Client::from_conf(config))
+        .unwrap();
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    let handle = guard.handle();
+    emit(&dispatch, 0..10);
+    drop(guard);
+    let m = handle.metrics();
+    assert_eq!(m.dropped.non_retryable, 10, "{m:?}");
+    // One request for the batch and one for the drop report that says it was lost (refused
+    // too), neither sent again.
+    assert_eq!((m.requests, m.retries), (2, 0), "{m:?}");
+    assert!(server.accepted().is_empty());
+}

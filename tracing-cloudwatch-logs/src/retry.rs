@@ -56,9 +56,11 @@ const AUTH_CODES: &[&str] = &[
     "InvalidSignatureException",
     "SignatureDoesNotMatch",
     "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
     "ExpiredTokenException",
     "ExpiredToken",
     "IncompleteSignature",
+    "IncompleteSignatureException",
 ];
 
 /// Classifies a failed `PutLogEvents`.
@@ -170,10 +172,14 @@ mod tests {
             classify(&service("InvalidParameterException", 400)),
             Decision::GiveUp(GiveUpReason::Invalid)
         );
+        // The JSON protocol's codes carry `Exception` (as the strict endpoint answers).
         for code in [
             "AccessDeniedException",
             "UnrecognizedClientException",
             "ExpiredTokenException",
+            "InvalidSignatureException",
+            "MissingAuthenticationTokenException",
+            "IncompleteSignatureException",
         ] {
             assert_eq!(
                 classify(&service(code, 400)),
